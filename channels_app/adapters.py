@@ -1,0 +1,216 @@
+"""The contract every channel provider implements, and the normalised shapes that cross it.
+
+Providers translate; they don't decide. An adapter turns provider payloads into the dataclasses
+below and our messages into provider calls. Dedupe, contact matching, routing and status
+bookkeeping live in the shared services (channels_app.services, conversations.services).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest, HttpResponse
+
+    from channels_app.models import Channel
+
+
+class ChannelError(Exception):
+    """The only exception an adapter raises from `send()` and `check()`.
+
+    permanent=True: retrying cannot help (bad recipient, closed window); the message fails with
+    `message` as the reason shown to the agent. reconnect=True additionally flags the channel
+    "reconnect needed" (revoked or expired credentials). Otherwise: transient, retried with backoff.
+    """
+
+    def __init__(self, message: str, *, permanent: bool = False, reconnect: bool = False, code: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.permanent = permanent or reconnect
+        self.reconnect = reconnect
+        self.code = code
+
+
+class SignatureInvalid(Exception):
+    """Missing or wrong webhook signature: answered 401, nothing stored."""
+
+
+class BadPayload(Exception):
+    """Authentic but malformed: answered 400 with `reason`, nothing stored."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Sender:
+    medium: str  # ContactIdentity.Medium
+    address: str  # as the provider spells it; normalised by contacts.identities
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class RemoteAttachment:
+    name: str
+    content_type: str = ""
+    url: str = ""  # fetched by the pipeline through core.http (with `headers`)
+    headers: dict = field(default_factory=dict)
+    data: bytes | None = None  # or the bytes themselves (e-mail parts)
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    provider_message_id: str
+    sender: Sender
+    content: str = ""
+    content_type: str = "text"
+    payload: dict = field(default_factory=dict)
+    timestamp: datetime | None = None
+    attachments: tuple[RemoteAttachment, ...] = ()
+    reply_to_provider_id: str = ""
+    subject: str = ""
+    thread_refs: tuple[str, ...] = ()  # provider ids this message answers (e-mail References)
+
+
+@dataclass(frozen=True)
+class StatusUpdate:
+    state: str  # sent | delivered | read | failed
+    provider_message_id: str = ""
+    message_uuid: str = ""  # when the provider echoes our own id back
+    error: str = ""
+    error_code: str = ""
+    timestamp: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ProfileUpdate:
+    """A provider told us the contact's name or other profile facts, without a message."""
+
+    sender: Sender
+
+
+InboundItem = InboundMessage | StatusUpdate | ProfileUpdate
+
+
+@dataclass(frozen=True)
+class OutboundAttachment:
+    name: str
+    content_type: str
+    size: int
+    url: str  # signed, expiring, reachable by the provider
+    read: Callable[[], bytes]
+
+
+@dataclass(frozen=True)
+class OutboundMessage:
+    uuid: str
+    conversation_uuid: str
+    idempotency_key: str  # stable across retries of one send attempt series
+    recipient: str  # the contact's address on this channel's medium, as the provider spells it
+    recipient_name: str
+    content: str
+    content_type: str
+    payload: dict
+    attachments: tuple[OutboundAttachment, ...] = ()
+    reply_to_provider_id: str = ""
+    sender_name: str = ""
+    subject: str = ""
+    thread_refs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SendResult:
+    provider_message_id: str
+    state: str = "sent"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    ok: bool
+    detail: str = ""
+
+
+class ChannelAdapter:
+    kind: ClassVar[str]
+    label: ClassVar[str]
+    medium: ClassVar[str]  # public `channel` value in payloads: whatsapp, sms, email, ...
+    identity_medium: ClassVar[str]  # ContactIdentity.Medium of the people it talks to
+    sendable_content_types: ClassVar[frozenset[str]] = frozenset({"text"})
+    max_attachment_bytes: ClassVar[int] = 25 * 1024 * 1024
+    credential_fields: ClassVar[tuple[str, ...]] = ()
+    setting_fields: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, channel: "Channel"):
+        self.channel = channel
+
+    # --- inbound -----------------------------------------------------------------------------
+    def handshake(self, request: "HttpRequest") -> "HttpResponse | None":
+        """Answer a provider's verification request (Meta hub.challenge, ...); None if not one."""
+        return None
+
+    def verify(self, request: "HttpRequest") -> None:
+        """Raise SignatureInvalid unless the request is authentic. Reads headers and raw body only."""
+        raise NotImplementedError
+
+    def dedupe_key(self, body: bytes, headers: dict) -> str:
+        """A key that is equal for two deliveries of the same webhook. Raise BadPayload when the
+        body is malformed. The default hashes the body."""
+        import hashlib
+
+        return "sha256:" + hashlib.sha256(body).hexdigest()
+
+    def parse(self, body: bytes, headers: dict) -> list[InboundItem]:
+        """Provider payload in, normalised items out. Pure: no database access."""
+        raise NotImplementedError
+
+    def fetch_attachment(self, remote: RemoteAttachment) -> bytes:
+        """Download an inbound file. The default GETs `remote.url` with `remote.headers`, refusing
+        private addresses (the URL came from outside); providers whose media needs an API call
+        first override this. Raises ChannelError (permanent when the file is gone or too big)."""
+        from django.utils.translation import gettext
+
+        from core import http
+
+        try:
+            response = http.request(
+                "GET",
+                remote.url,
+                provider=self.kind,
+                operation="download_media",
+                channel_id=self.channel.pk,
+                headers=remote.headers,
+                guard_ssrf=True,
+                secrets=[v for v in remote.headers.values() if isinstance(v, str)],
+            )
+        except http.TransportError as exc:
+            raise ChannelError(gettext("Could not download the file: %(error)s") % {"error": exc.message}) from exc
+        except ValueError as exc:  # netguard.UnsafeURL
+            raise ChannelError(str(exc), permanent=True) from exc
+        if response.status_code >= 400:
+            raise ChannelError(
+                gettext("Downloading the file failed with status %(code)s.") % {"code": response.status_code},
+                permanent=400 <= response.status_code < 500 and response.status_code not in (408, 429),
+            )
+        if len(response.content) > self.max_attachment_bytes:
+            raise ChannelError(gettext("The file is larger than this channel accepts."), permanent=True)
+        return response.content
+
+    # --- outbound ----------------------------------------------------------------------------
+    def refuse_reason(self, *, content_type: str, last_inbound_at: datetime | None) -> str:
+        """Why this channel's rules forbid sending this now (e.g. a closed 24-hour window); "" if allowed."""
+        if content_type not in self.sendable_content_types:
+            from django.utils.translation import gettext
+
+            return gettext("This channel cannot send %(type)s messages.") % {"type": content_type}
+        return ""
+
+    def send(self, message: OutboundMessage) -> SendResult:
+        raise NotImplementedError
+
+    def check(self) -> CheckResult:
+        """A cheap authenticated call for the status panel."""
+        return CheckResult(ok=True)

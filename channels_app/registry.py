@@ -1,0 +1,32 @@
+"""Provider kind → adapter class. The one list of channel kinds."""
+
+from functools import cache
+from importlib import import_module
+
+from channels_app.adapters import ChannelAdapter
+
+ADAPTERS: dict[str, str] = {
+    "api": "channels_app.providers.api.adapter.ApiChannelAdapter",
+}
+
+
+def register(kind: str, dotted_path: str) -> None:
+    ADAPTERS[kind] = dotted_path
+    adapter_class.cache_clear()
+
+
+@cache
+def adapter_class(kind: str) -> type[ChannelAdapter]:
+    try:
+        module_path, _, class_name = ADAPTERS[kind].rpartition(".")
+    except KeyError:
+        raise LookupError(f"unknown channel kind {kind!r}") from None
+    return getattr(import_module(module_path), class_name)
+
+
+def adapter_for(channel) -> ChannelAdapter:
+    return adapter_class(channel.kind)(channel)
+
+
+def kinds() -> list[tuple[str, str]]:
+    return [(kind, adapter_class(kind).label) for kind in ADAPTERS]

@@ -1,0 +1,304 @@
+"""The inbound and outbound pipelines (DESIGN.md, mechanisms 2 and 3).
+
+Inbound: the webhook view verifies and calls `inbound_event_record` (raw row, then 200);
+`inbound_drain` claims batches of due events and applies each in one transaction, so an event is
+applied exactly once or not at all, and retried with backoff until it is.
+
+Outbound: `conversations.services.message_send` stores a `queued` message; `outbound_drain`
+claims batches of due messages, calls the adapter outside any transaction, and records the
+result. Retries reuse the message's idempotency key, so a provider that honours it (and every
+`api`-channel receiver) never sees one message twice.
+"""
+
+import logging
+from dataclasses import replace
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from channels_app import registry
+from channels_app.adapters import (
+    ChannelError,
+    InboundMessage,
+    OutboundAttachment,
+    OutboundMessage,
+    ProfileUpdate,
+    StatusUpdate,
+)
+from channels_app.models import Channel, InboundEvent
+from contacts.services import contact_resolve
+from conversations import services as conversation_services
+from conversations.attachments import StoredFile, prepare_file, signed_url
+from conversations.models import Message
+from core import claims, events, tasks
+from core.exceptions import PolicyViolation
+
+logger = logging.getLogger(__name__)
+
+INBOUND_MAX_ATTEMPTS = 12  # ~1.5 days of backoff before an event is parked as failed
+OUTBOUND_MAX_ATTEMPTS = 8
+KEPT_HEADERS = (
+    "content-type",
+    "user-agent",
+    "x-hub-signature-256",
+    "x-signature-256",
+    "x-twilio-signature",
+    "x-amz-sns-message-type",
+    "x-plivo-signature-v3",
+    "x-plivo-signature-v3-nonce",
+)
+
+
+def kept_headers(request) -> dict:
+    """The request headers worth keeping with a raw event (for audit and re-parsing)."""
+    return {name: request.headers[name] for name in KEPT_HEADERS if name in request.headers}
+
+
+# --- inbound ----------------------------------------------------------------------------------
+def inbound_event_record(
+    *, channel: Channel | None, kind: str, endpoint: str, dedupe_key: str, body: bytes, headers: dict
+) -> None:
+    """Store a verified raw webhook (a duplicate delivery is silently absorbed) and ask for a
+    drain. After this returns the event cannot be lost: answer the provider 200."""
+    InboundEvent.objects.bulk_create(
+        [
+            InboundEvent(
+                channel=channel, kind=kind, endpoint=endpoint, dedupe_key=dedupe_key[:200], body=body, headers=headers
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    tasks.kick("inbound")
+
+
+def inbound_drain() -> int:
+    """Process due inbound events in batches until none is left. Returns how many were applied."""
+    tasks.drain_started("inbound")
+    done = 0
+    due = claims.due_or_expired(pending_status=InboundEvent.Status.PENDING, claimed_status=InboundEvent.Status.PROCESSING)
+    while True:
+        ids = claims.claim_batch(
+            InboundEvent.objects.all(),
+            due=due,
+            claimed_status=InboundEvent.Status.PROCESSING,
+            limit=settings.INBOUND_BATCH_SIZE,
+            lease_seconds=settings.WORK_LEASE_SECONDS,
+        )
+        if not ids:
+            return done
+        for event in InboundEvent.objects.filter(id__in=ids).select_related("channel").order_by("id"):
+            done += inbound_event_process(event=event)
+
+
+def inbound_event_process(*, event: InboundEvent) -> bool:
+    """Apply one claimed event: parse, download media, then every item in one transaction.
+
+    On any error the transaction rolls back, the error is kept on the row and the event is due
+    again after a backoff; after INBOUND_MAX_ATTEMPTS it is parked as `failed` (visible in
+    monitoring, re-runnable from the admin)."""
+    try:
+        channel = event.channel
+        adapter = registry.adapter_for(channel)
+        items = [
+            _download_all(adapter, item) if isinstance(item, InboundMessage) else (item, [])
+            for item in adapter.parse(bytes(event.body), event.headers)
+        ]
+        with transaction.atomic():
+            for item, files in items:
+                _apply(channel, item, files)
+            InboundEvent.objects.filter(pk=event.pk).update(
+                status=InboundEvent.Status.PROCESSED, processed_at=timezone.now(), last_error="", lease_until=None
+            )
+        return True
+    except Exception as exc:
+        logger.warning("inbound event %s failed (attempt %s): %r", event.pk, event.attempts, exc)
+        _inbound_failed(event, exc)
+        return False
+
+
+def _apply(channel: Channel, item, files: list[StoredFile]) -> None:
+    if isinstance(item, InboundMessage):
+        conversation_services.message_receive(channel=channel, item=item, files=files)
+    elif isinstance(item, StatusUpdate):
+        conversation_services.message_status_apply(channel=channel, update=item)
+    elif isinstance(item, ProfileUpdate):
+        contact_resolve(
+            medium=item.sender.medium,
+            address=item.sender.address,
+            name=item.sender.name,
+            email=item.sender.email,
+            phone=item.sender.phone,
+        )
+
+
+def _download_all(adapter, item: InboundMessage) -> tuple[InboundMessage, list[StoredFile]]:
+    """Fetch the message's files before the transaction. A file that can never be fetched (gone,
+    too large) is named on the message instead; a transient failure raises, and the event is
+    retried."""
+    files, missing = [], []
+    for remote in item.attachments:
+        try:
+            data = remote.data if remote.data is not None else adapter.fetch_attachment(remote)
+            files.append(
+                prepare_file(
+                    name=remote.name, data=data, declared_type=remote.content_type, max_bytes=adapter.max_attachment_bytes
+                )
+            )
+        except ChannelError as exc:
+            if not exc.permanent:
+                raise
+            missing.append({"name": remote.name, "reason": exc.message})
+        except PolicyViolation as exc:
+            missing.append({"name": remote.name, "reason": exc.message})
+    if missing:
+        item = replace(item, payload={**item.payload, "missing_attachments": missing})
+    return item, files
+
+
+def _inbound_failed(event: InboundEvent, exc: Exception) -> None:
+    attempts = event.attempts or 1
+    final = attempts >= INBOUND_MAX_ATTEMPTS
+    InboundEvent.objects.filter(pk=event.pk).update(
+        status=InboundEvent.Status.FAILED if final else InboundEvent.Status.PENDING,
+        last_error=f"{type(exc).__name__}: {exc}"[:2000],
+        next_attempt_at=timezone.now() + claims.backoff(attempts),
+        lease_until=None,
+    )
+
+
+@transaction.atomic
+def inbound_event_requeue(*, event: InboundEvent) -> None:
+    """Run a failed event again now (admin action)."""
+    InboundEvent.objects.filter(pk=event.pk).update(
+        status=InboundEvent.Status.PENDING, attempts=0, next_attempt_at=timezone.now(), lease_until=None
+    )
+    tasks.kick("inbound")
+
+
+# --- outbound ---------------------------------------------------------------------------------
+def outbound_drain() -> int:
+    """Send due queued messages in batches until none is left. Returns how many were sent."""
+    tasks.drain_started("outbound")
+    sent = 0
+    due = claims.due_or_expired(pending_status=Message.Status.QUEUED, claimed_status=Message.Status.SENDING)
+    while True:
+        ids = claims.claim_batch(
+            Message.objects.filter(direction=Message.Direction.OUTBOUND),
+            due=due,
+            claimed_status=Message.Status.SENDING,
+            limit=settings.OUTBOUND_BATCH_SIZE,
+            lease_seconds=settings.WORK_LEASE_SECONDS,
+            order_by=("next_attempt_at", "id"),
+        )
+        if not ids:
+            return sent
+        batch = (
+            Message.objects.filter(id__in=ids)
+            .select_related("channel", "conversation__contact", "conversation__channel", "sender_user", "in_reply_to")
+            .prefetch_related("attachments")
+            .order_by("created_at", "id")
+        )
+        for message in batch:
+            sent += message_deliver(message=message)
+
+
+def message_deliver(*, message: Message) -> bool:
+    """One send attempt of a claimed message. Never raises."""
+    try:
+        adapter = registry.adapter_for(message.channel)
+        result = adapter.send(_outbound(message))
+    except ChannelError as exc:
+        _send_failed(message, exc)
+        return False
+    except Exception as exc:  # a bug must not lose the message: retry, and say so
+        logger.exception("sending message %s failed unexpectedly", message.uuid)
+        _send_failed(message, ChannelError(_("Internal error while sending: %(error)s") % {"error": type(exc).__name__}))
+        return False
+    conversation_services.message_mark_sent(message=message, result=result)
+    if message.channel.status != Channel.Status.OK:
+        channel_set_status(channel=message.channel, status=Channel.Status.OK, error="")
+    return True
+
+
+def _send_failed(message: Message, exc: ChannelError) -> None:
+    final = exc.permanent or message.attempts >= OUTBOUND_MAX_ATTEMPTS
+    if final:
+        conversation_services.message_mark_send_failed(message=message, reason=exc.message, code=exc.code, retry_at=None)
+    else:
+        conversation_services.message_mark_send_failed(
+            message=message,
+            reason=_("Will retry: %(error)s") % {"error": exc.message},
+            retry_at=timezone.now() + claims.backoff(message.attempts),
+        )
+    if exc.reconnect:
+        channel_set_status(channel=message.channel, status=Channel.Status.NEEDS_RECONNECT, error=exc.message)
+
+
+def _outbound(message: Message) -> OutboundMessage:
+    conversation = message.conversation
+    identity = conversation_services.recipient_identity(conversation)
+    return OutboundMessage(
+        uuid=str(message.uuid),
+        conversation_uuid=str(conversation.uuid),
+        idempotency_key=f"msg_{message.uuid.hex}" + (f"_{message.send_series}" if message.send_series else ""),
+        recipient=identity.send_address if identity else "",
+        recipient_name=conversation.contact.name,
+        content=message.content,
+        content_type=message.content_type,
+        payload=message.payload,
+        attachments=tuple(
+            OutboundAttachment(
+                name=a.name,
+                content_type=a.content_type,
+                size=a.size,
+                url=signed_url(a, user_id=None, absolute=True, ttl=24 * 3600),
+                read=_reader(a),
+            )
+            for a in message.attachments.all()
+        ),
+        reply_to_provider_id=message.in_reply_to.provider_message_id if message.in_reply_to else "",
+        sender_name=message.sender_user.display_name if message.sender_user else "",
+        subject=conversation.subject,
+    )
+
+
+def _reader(attachment):
+    def read() -> bytes:
+        with attachment.file.open("rb") as handle:
+            return handle.read()
+
+    return read
+
+
+# --- channel health ---------------------------------------------------------------------------
+@transaction.atomic
+def channel_set_status(*, channel: Channel, status: str, error: str) -> None:
+    """Record a channel's health (connected, failing, reconnect needed). Publishes
+    `channel.status_changed` when it changes."""
+    previous = channel.status
+    now = timezone.now()
+    fields = {"status": status}
+    if error:
+        fields.update(last_error=error[:2000], last_error_at=now)
+    Channel.objects.filter(pk=channel.pk).update(**fields)
+    channel.status = status
+    if previous != status:
+        events.publish(
+            events.CHANNEL_STATUS_CHANGED,
+            channel_id=str(channel.uuid),
+            channel_pk=channel.pk,
+            status=status,
+            previous_status=previous,
+            error=error[:500],
+        )
+
+
+def prune_processed_events(*, older_than_days: int = 30) -> int:
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    deleted, _counts = InboundEvent.objects.filter(
+        status=InboundEvent.Status.PROCESSED, processed_at__lt=cutoff
+    ).delete()
+    return deleted

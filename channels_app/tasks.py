@@ -1,0 +1,15 @@
+"""Tasks are interfaces: they call one service and nothing else."""
+
+from channels_app import services
+
+
+def inbound_drain() -> int:
+    return services.inbound_drain()
+
+
+def outbound_drain() -> int:
+    return services.outbound_drain()
+
+
+def prune_processed_events() -> int:
+    return services.prune_processed_events()

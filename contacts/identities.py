@@ -1,0 +1,67 @@
+"""Normalising addresses so that one person on one medium is one identity.
+
+Brazilian mobile numbers gained a ninth digit (a leading 9 in the subscriber number) in
+2012–2016; WhatsApp still reports many of them without it (`wa_id` 551187654321 for
++55 11 98765-4321). Both forms normalise to the nine-digit E.164 number, so the WhatsApp and SMS
+identities of a person meet on one contact.
+"""
+
+import phonenumbers
+
+DEFAULT_REGION = "BR"
+PHONE_MEDIA = ("phone", "whatsapp")
+
+
+class InvalidAddress(ValueError):
+    pass
+
+
+def normalize_phone(raw: str, *, region: str = DEFAULT_REGION) -> str:
+    """Any reasonable spelling of a phone number → E.164 (`+5511987654321`)."""
+    text = (raw or "").strip()
+    if not text:
+        raise InvalidAddress("empty phone number")
+    digits = "".join(ch for ch in text if ch.isdigit())
+    # Provider ids such as WhatsApp's wa_id are international numbers without the "+".
+    if not text.startswith("+") and len(digits) >= 11 and not text.startswith("0"):
+        candidate = "+" + digits
+        try:
+            parsed = phonenumbers.parse(candidate, None)
+            if phonenumbers.is_possible_number(parsed):
+                text = candidate
+        except phonenumbers.NumberParseException:
+            pass
+    try:
+        parsed = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidAddress(f"not a phone number: {raw!r}") from exc
+    parsed = _with_brazilian_ninth_digit(parsed)
+    if not phonenumbers.is_possible_number(parsed):
+        raise InvalidAddress(f"not a possible phone number: {raw!r}")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _with_brazilian_ninth_digit(parsed: phonenumbers.PhoneNumber) -> phonenumbers.PhoneNumber:
+    national = str(parsed.national_number)
+    # Two-digit area code + eight-digit subscriber starting 6–9 is an old-style mobile number.
+    if parsed.country_code == 55 and len(national) == 10 and national[2] in "6789":
+        return phonenumbers.PhoneNumber(country_code=55, national_number=int(national[:2] + "9" + national[2:]))
+    return parsed
+
+
+def normalize_email(raw: str) -> str:
+    text = (raw or "").strip().lower()
+    if "@" not in text or text.startswith("@") or text.endswith("@") or " " in text:
+        raise InvalidAddress(f"not an e-mail address: {raw!r}")
+    return text
+
+
+def normalize(medium: str, raw: str) -> str:
+    if medium in PHONE_MEDIA:
+        return normalize_phone(raw)
+    if medium == "email":
+        return normalize_email(raw)
+    text = (raw or "").strip()
+    if not text:
+        raise InvalidAddress(f"empty {medium} address")
+    return text[:255]

@@ -1,0 +1,109 @@
+"""Writes for contacts."""
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+
+from contacts import identities
+from contacts.models import Contact, ContactIdentity
+from core import events
+
+
+@dataclass(frozen=True)
+class Resolution:
+    contact: Contact
+    identity: ContactIdentity
+    created: bool
+
+
+def contact_resolve(
+    *,
+    medium: str,
+    address: str,
+    name: str = "",
+    email: str = "",
+    phone: str = "",
+) -> Resolution:
+    """Find or create the contact behind an address on a medium.
+
+    A new address joins an existing contact when the same person is already known on a medium
+    that shares the address space (a WhatsApp number and its SMS phone), or by the e-mail or
+    phone an authenticated sender (the `api` channel, a verified widget visitor) gives.
+    Publishes `contact.created` for a new contact. Call inside a transaction; raises
+    identities.InvalidAddress for an address that cannot be normalised.
+    """
+    normalized = identities.normalize(medium, address)
+    provider_address = address.strip() if address.strip() != normalized else ""
+    identity = ContactIdentity.objects.select_related("contact").filter(medium=medium, address=normalized).first()
+    if identity is not None:
+        _fill_blanks(identity.contact, name=name, email=email, phone=phone)
+        return Resolution(contact=identity.contact, identity=identity, created=False)
+
+    contact = _find_linked_contact(medium=medium, normalized=normalized, email=email, phone=phone)
+    created = contact is None
+    try:
+        with transaction.atomic():
+            if contact is None:
+                contact = Contact.objects.create(
+                    name=name[:255],
+                    email=_safe(identities.normalize_email, email),
+                    phone=_safe(identities.normalize_phone, phone)
+                    or (normalized if medium in identities.PHONE_MEDIA else ""),
+                )
+                if medium == "email":
+                    contact.email = normalized
+                    contact.save(update_fields=["email"])
+            identity = ContactIdentity.objects.create(
+                contact=contact, medium=medium, address=normalized, provider_address=provider_address
+            )
+    except IntegrityError:
+        # Another worker created this identity first: theirs wins.
+        identity = ContactIdentity.objects.select_related("contact").get(medium=medium, address=normalized)
+        return Resolution(contact=identity.contact, identity=identity, created=False)
+    if created:
+        events.publish(events.CONTACT_CREATED, contact_id=str(contact.uuid))
+    else:
+        _fill_blanks(contact, name=name, email=email, phone=phone)
+    return Resolution(contact=contact, identity=identity, created=created)
+
+
+def _safe(normalize, raw: str) -> str:
+    if not raw:
+        return ""
+    try:
+        return normalize(raw)
+    except identities.InvalidAddress:
+        return ""
+
+
+def _find_linked_contact(*, medium: str, normalized: str, email: str, phone: str) -> Contact | None:
+    candidates: list[tuple[str, str]] = []
+    if medium in identities.PHONE_MEDIA:
+        candidates += [(other, normalized) for other in identities.PHONE_MEDIA if other != medium]
+    if phone_normalized := _safe(identities.normalize_phone, phone):
+        candidates += [(m, phone_normalized) for m in identities.PHONE_MEDIA]
+    if email_normalized := _safe(identities.normalize_email, email):
+        candidates.append(("email", email_normalized))
+    for other_medium, other_address in candidates:
+        identity = (
+            ContactIdentity.objects.select_related("contact").filter(medium=other_medium, address=other_address).first()
+        )
+        if identity is not None:
+            return identity.contact
+    return None
+
+
+def _fill_blanks(contact: Contact, *, name: str, email: str, phone: str) -> None:
+    """Fill empty profile fields from what the provider tells us; never overwrite an agent's edit."""
+    changed = []
+    if name and not contact.name:
+        contact.name = name[:255]
+        changed.append("name")
+    if email and not contact.email and (value := _safe(identities.normalize_email, email)):
+        contact.email = value
+        changed.append("email")
+    if phone and not contact.phone and (value := _safe(identities.normalize_phone, phone)):
+        contact.phone = value
+        changed.append("phone")
+    if changed:
+        contact.save(update_fields=[*changed, "updated_at"])

@@ -1,0 +1,49 @@
+"""Live fan-out: domain events → channel-layer groups → the agents' WebSockets.
+
+Group names are made here only: `inbox.<channel uuid>` (everyone who works that inbox),
+`conversation.<uuid>` (whoever has it open), `user.<uuid>` (one agent), `admins`.
+Runs after commit; losing a message on a crash is acceptable because consoles resync on reconnect.
+"""
+
+from core import realtime
+from core.events import Event
+from conversations.payloads import event_payload
+
+CONSOLE_EVENT = "console.event"
+
+
+def inbox_group(channel_uuid) -> str:
+    return realtime.group_name("inbox", channel_uuid)
+
+
+def conversation_group(conversation_uuid) -> str:
+    return realtime.group_name("conversation", conversation_uuid)
+
+
+def user_group(user_uuid) -> str:
+    return realtime.group_name("user", user_uuid)
+
+
+ADMINS_GROUP = "admins"
+
+
+def groups_for(event: Event) -> list[str]:
+    facts = event.facts
+    if event.name.startswith(("message.", "conversation.")):
+        groups = [inbox_group(facts["channel_id"]), conversation_group(facts["conversation_id"])]
+        if facts.get("assignee_id"):
+            groups.append(user_group(facts["assignee_id"]))
+        return groups
+    if event.name.startswith("channel."):
+        return [ADMINS_GROUP, inbox_group(facts["channel_id"])]
+    return []
+
+
+def fan_out(event: Event) -> None:
+    groups = groups_for(event)
+    if not groups:
+        return
+    payload = event_payload(event)
+    if payload is None:
+        return
+    realtime.broadcast(groups, {"type": CONSOLE_EVENT, **payload})

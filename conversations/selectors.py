@@ -1,0 +1,104 @@
+"""Reads for conversations, and the one authorisation selector (SEC-AUTHZ).
+
+Every interface (console pages and fragments, the API, WebSocket consumers, attachment URLs)
+asks these functions what a user may see. Admins see everything; agents see the channels whose
+inbox they belong to, the conversations of those channels and the contacts of those
+conversations. Anything else is "not found", never "forbidden".
+"""
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from accounts.models import InboxMembership, User
+from channels_app.models import Channel
+from contacts.models import Contact
+from conversations.models import Conversation, Message
+
+
+def channels_for_user(user: User) -> QuerySet[Channel]:
+    if not user.is_authenticated or not user.is_active:
+        return Channel.objects.none()
+    if user.is_admin:
+        return Channel.objects.all()
+    return Channel.objects.filter(memberships__user=user)
+
+
+def channel_ids_for_user(user: User) -> list[int] | None:
+    """The channel ids an agent may see, or None for "all" (admins)."""
+    if user.is_authenticated and user.is_active and user.is_admin:
+        return None
+    if not user.is_authenticated or not user.is_active:
+        return []
+    return list(InboxMembership.objects.filter(user=user).values_list("channel_id", flat=True))
+
+
+def conversations_for_user(user: User) -> QuerySet[Conversation]:
+    ids = channel_ids_for_user(user)
+    if ids is None:
+        return Conversation.objects.all()
+    return Conversation.objects.filter(channel_id__in=ids)
+
+
+def contacts_for_user(user: User) -> QuerySet[Contact]:
+    ids = channel_ids_for_user(user)
+    if ids is None:
+        return Contact.objects.filter(merged_into__isnull=True)
+    visible = Conversation.objects.filter(contact=OuterRef("pk"), channel_id__in=ids)
+    return Contact.objects.filter(Exists(visible), merged_into__isnull=True)
+
+
+def messages_for_user(user: User) -> QuerySet[Message]:
+    ids = channel_ids_for_user(user)
+    if ids is None:
+        return Message.objects.all()
+    return Message.objects.filter(channel_id__in=ids)
+
+
+def conversation_get_for_user(*, user: User, uuid) -> Conversation:
+    conversation = (
+        conversations_for_user(user).select_related("channel", "contact", "assignee", "team").filter(uuid=uuid).first()
+    )
+    if conversation is None:
+        raise Http404("No such conversation.")
+    return conversation
+
+
+def can_see_conversation(*, user: User, conversation: Conversation) -> bool:
+    ids = channel_ids_for_user(user)
+    return ids is None or conversation.channel_id in ids
+
+
+# --- the inbox list ---------------------------------------------------------------------------
+class InboxView:
+    MINE = "mine"
+    UNASSIGNED = "unassigned"
+    ALL = "all"
+
+
+def conversation_list(
+    *,
+    user: User,
+    view: str = InboxView.ALL,
+    status: str | None = Conversation.Status.OPEN,
+    channel_uuid=None,
+    team_uuid=None,
+    before: tuple | None = None,
+    limit: int = 25,
+) -> list[Conversation]:
+    """One page of the inbox, newest activity first, keyset-paginated on (last_activity_at, id)
+    so page 500 costs what page 1 costs. Everything a row shows is fetched in one query."""
+    qs = conversations_for_user(user).select_related("channel", "contact", "assignee", "team")
+    if view == InboxView.MINE:
+        qs = qs.filter(assignee=user)
+    elif view == InboxView.UNASSIGNED:
+        qs = qs.filter(assignee__isnull=True)
+    if status:
+        qs = qs.filter(status=status)
+    if channel_uuid:
+        qs = qs.filter(channel__uuid=channel_uuid)
+    if team_uuid:
+        qs = qs.filter(team__uuid=team_uuid)
+    if before is not None:
+        at, pk = before
+        qs = qs.filter(Q(last_activity_at__lt=at) | Q(last_activity_at=at, pk__lt=pk))
+    return list(qs.order_by("-last_activity_at", "-pk")[:limit])

@@ -1,0 +1,483 @@
+"""Writes for conversations and messages. Every change to them goes through here.
+
+Services run inside a transaction (they open one when called outside), publish domain events
+through core.events, and never call a provider: sending is queued (status `queued`) and done by
+the outbound drain in channels_app.services.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Team, User
+from channels_app.adapters import InboundMessage, SendResult, StatusUpdate
+from channels_app.models import Channel, PendingStatus
+from contacts.models import Contact, ContactIdentity
+from contacts.services import contact_resolve
+from conversations import assignment
+from conversations.attachments import StoredFile, attachment_create
+from conversations.models import Conversation, Message
+from core import events, tasks
+from core.exceptions import PolicyViolation
+
+PREVIEW_LENGTH = 160
+# Forward-only delivery states: a status may only replace one of lower rank.
+RANK = {
+    Message.Status.QUEUED: 0,
+    Message.Status.SENDING: 1,
+    Message.Status.SENT: 2,
+    Message.Status.DELIVERED: 3,
+    Message.Status.READ: 4,
+}
+STATE_EVENT = {
+    Message.Status.SENT: events.MESSAGE_SENT,
+    Message.Status.DELIVERED: events.MESSAGE_DELIVERED,
+    Message.Status.READ: events.MESSAGE_READ,
+    Message.Status.FAILED: events.MESSAGE_FAILED,
+}
+STATE_TIMESTAMP = {
+    Message.Status.SENT: "sent_at",
+    Message.Status.DELIVERED: "delivered_at",
+    Message.Status.READ: "read_at",
+    Message.Status.FAILED: "failed_at",
+}
+# A provider's `failed` ends the attempt unless the message already reached the customer.
+FAILABLE = (Message.Status.QUEUED, Message.Status.SENDING, Message.Status.SENT)
+
+
+def _facts(conversation: Conversation, **extra) -> dict:
+    return {
+        "conversation_id": str(conversation.uuid),
+        "conversation_pk": conversation.pk,
+        "channel_id": str(conversation.channel.uuid),
+        "channel_pk": conversation.channel_id,
+        **extra,
+    }
+
+
+def _message_facts(message: Message, **extra) -> dict:
+    return _facts(message.conversation, message_id=str(message.uuid), message_pk=message.pk, **extra)
+
+
+def preview_of(content: str, content_type: str, attachment_names: list[str] = ()) -> str:
+    text = " ".join((content or "").split())
+    if not text and attachment_names:
+        text = "📎 " + ", ".join(attachment_names)
+    if not text:
+        text = dict(Message.ContentType.choices).get(content_type, content_type)
+    return str(text)[:PREVIEW_LENGTH]
+
+
+# --- inbound ----------------------------------------------------------------------------------
+@transaction.atomic
+def message_receive(*, channel: Channel, item: InboundMessage, files: list[StoredFile] = ()) -> Message | None:
+    """Record a customer's message: contact, conversation, message, attachments, assignment.
+
+    Duplicates (same channel and provider message id) are no-ops and return None. A new
+    conversation is assigned by the channel's rules. Publishes `contact.created`,
+    `conversation.created`, `message.received` and `conversation.assigned` as they happen.
+    Concurrency: the contact row is locked while its conversation is found or opened, so two
+    messages from one new contact processed at once open one conversation.
+    """
+    if Message.objects.filter(channel=channel, provider_message_id=item.provider_message_id).exists():
+        return None
+    resolution = contact_resolve(
+        medium=item.sender.medium,
+        address=item.sender.address,
+        name=item.sender.name,
+        email=item.sender.email,
+        phone=item.sender.phone,
+    )
+    contact = resolution.contact
+    # Serialise per contact (see docstring); also refreshes the row.
+    Contact.objects.select_for_update().filter(pk=contact.pk).values_list("pk", flat=True).first()
+    conversation, created = _conversation_for_inbound(channel=channel, contact=contact, item=item)
+    now = timezone.now()
+    happened_at = _plausible(item.timestamp, now)
+    reply_to = None
+    if item.reply_to_provider_id:
+        reply_to = Message.objects.filter(channel=channel, provider_message_id=item.reply_to_provider_id).first()
+    message = Message(
+        conversation=conversation,
+        channel=channel,
+        direction=Message.Direction.INBOUND,
+        sender_type=Message.SenderType.CONTACT,
+        content=item.content,
+        content_type=item.content_type,
+        payload=item.payload,
+        provider_message_id=item.provider_message_id,
+        in_reply_to=reply_to,
+        status=Message.Status.RECEIVED,
+        created_at=happened_at,
+    )
+    try:
+        with transaction.atomic():
+            message.save()
+    except IntegrityError:
+        return None  # a concurrent worker stored the same provider message first
+    for stored in files:
+        attachment_create(message=message, stored=stored)
+
+    Conversation.objects.filter(pk=conversation.pk).update(
+        last_activity_at=now,
+        last_inbound_at=now,
+        last_message_preview=preview_of(item.content, item.content_type, [f.name for f in files]),
+        unread_count=F("unread_count") + 1,
+        waiting_since=conversation.waiting_since or happened_at,
+        status=Conversation.Status.OPEN,
+        snoozed_until=None,
+        resolved_at=None,
+    )
+    reopened = not created and conversation.status != Conversation.Status.OPEN
+    if created:
+        events.publish(events.CONVERSATION_CREATED, **_facts(conversation, contact_id=str(contact.uuid)))
+    elif reopened:
+        events.publish(
+            events.CONVERSATION_STATUS_CHANGED,
+            **_facts(conversation, previous_status=conversation.status, status=Conversation.Status.OPEN),
+        )
+    events.publish(events.MESSAGE_RECEIVED, **_message_facts(message, contact_id=str(contact.uuid)))
+    if created or (reopened and conversation.assignee_id is None):
+        assignment.conversation_auto_assign(conversation=conversation)
+    return message
+
+
+def _conversation_for_inbound(*, channel: Channel, contact: Contact, item: InboundMessage):
+    if item.thread_refs:
+        # E-mail and other threaded media: the conversation of the message this one answers.
+        referenced = (
+            Message.objects.filter(channel=channel, provider_message_id__in=item.thread_refs)
+            .select_related("conversation")
+            .order_by("-created_at")
+            .first()
+        )
+        if referenced is not None:
+            return referenced.conversation, False
+        current = None
+    else:
+        current = (
+            Conversation.objects.filter(channel=channel, contact=contact)
+            .exclude(status=Conversation.Status.RESOLVED)
+            .order_by("-last_activity_at")
+            .first()
+        )
+    if current is not None:
+        return current, False
+    conversation = Conversation.objects.create(
+        channel=channel, contact=contact, subject=item.subject[:255], team=channel.assignment_team
+    )
+    return conversation, True
+
+
+def _plausible(timestamp: datetime | None, now: datetime) -> datetime:
+    """Trust the provider's time unless it is in the future or absurdly old."""
+    if timestamp is None or timestamp > now or (now - timestamp).days > 30:
+        return now
+    return timestamp
+
+
+@transaction.atomic
+def message_status_apply(*, channel: Channel, update: StatusUpdate) -> bool:
+    """Apply a provider's delivery status to one of our outbound messages, forward only.
+
+    sent < delivered < read; `failed` ends the attempt and nothing moves after it except an
+    agent's retry. A status for a provider id we have not stored yet (it arrived before the send
+    call returned) is kept as PendingStatus and applied by `message_mark_sent`. Returns whether
+    anything changed. Publishes `message.<state>`.
+    """
+    outbound = Message.objects.filter(channel=channel, direction=Message.Direction.OUTBOUND)
+    if update.message_uuid:
+        message = outbound.filter(uuid=update.message_uuid).select_related("conversation__channel").first()
+    else:
+        message = outbound.filter(provider_message_id=update.provider_message_id).select_related(
+            "conversation__channel"
+        ).first()
+    if message is None:
+        if update.provider_message_id:
+            PendingStatus.objects.create(
+                channel=channel,
+                provider_message_id=update.provider_message_id,
+                state=update.state,
+                error=update.error,
+                occurred_at=update.timestamp or timezone.now(),
+            )
+        return False
+    return _advance(message, state=update.state, error=update.error, code=update.error_code, at=update.timestamp)
+
+
+def _advance(message: Message, *, state: str, error: str = "", code: str = "", at: datetime | None = None) -> bool:
+    at = at or timezone.now()
+    if state == Message.Status.FAILED:
+        changed = Message.objects.filter(pk=message.pk, status__in=FAILABLE).update(
+            status=state,
+            failed_at=at,
+            error_reason=error or _("The provider reported a failure without a reason."),
+            error_code=code[:64],
+            lease_until=None,
+            next_attempt_at=None,
+        )
+    else:
+        lower = [s for s, rank in RANK.items() if rank < RANK[state]]
+        changed = Message.objects.filter(pk=message.pk, status__in=lower).update(
+            status=state, **{STATE_TIMESTAMP[state]: at}
+        )
+    if changed:
+        events.publish(STATE_EVENT[state], **_message_facts(message, status=state))
+    return bool(changed)
+
+
+# --- outbound ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Draft:
+    content: str = ""
+    content_type: str = Message.ContentType.TEXT
+    payload: dict | None = None
+    files: tuple[StoredFile, ...] = ()
+    private: bool = False
+    in_reply_to: Message | None = None
+
+
+@transaction.atomic
+def message_send(
+    *,
+    conversation: Conversation,
+    draft: Draft,
+    sender: User | None,
+    sender_type: str = Message.SenderType.AGENT,
+) -> Message:
+    """Queue a reply (or store a private note) in a conversation.
+
+    Checks the channel's policy first (content it can send, customer-service window) and raises
+    PolicyViolation with a reason the agent can act on. The message is stored `queued` and the
+    outbound drain sends it after commit. Publishes `message.created`.
+    """
+    from channels_app.registry import adapter_for
+
+    if not draft.content.strip() and not draft.files and not draft.payload:
+        raise PolicyViolation(_("Write a message or attach a file."))
+    channel = conversation.channel
+    now = timezone.now()
+    if draft.private:
+        status = Message.Status.NOTE
+    else:
+        reason = adapter_for(channel).refuse_reason(
+            content_type=draft.content_type, last_inbound_at=conversation.last_inbound_at
+        )
+        if reason:
+            raise PolicyViolation(reason)
+        if recipient_identity(conversation) is None:
+            raise PolicyViolation(_("This contact has no address on this channel."))
+        status = Message.Status.QUEUED
+    message = Message.objects.create(
+        conversation=conversation,
+        channel=channel,
+        direction=Message.Direction.OUTBOUND,
+        sender_type=sender_type,
+        sender_user=sender,
+        content=draft.content,
+        content_type=draft.content_type,
+        payload=draft.payload or {},
+        private=draft.private,
+        in_reply_to=draft.in_reply_to,
+        status=status,
+        queued_at=None if draft.private else now,
+        next_attempt_at=None if draft.private else now,
+        created_at=now,
+    )
+    for stored in draft.files:
+        attachment_create(message=message, stored=stored)
+    if not draft.private:
+        updates = {
+            "last_activity_at": now,
+            "last_message_preview": preview_of(draft.content, draft.content_type, [f.name for f in draft.files]),
+            "waiting_since": None,
+        }
+        if sender_type == Message.SenderType.AGENT and conversation.first_reply_at is None:
+            updates["first_reply_at"] = now
+        Conversation.objects.filter(pk=conversation.pk).update(**updates)
+        tasks.kick("outbound")
+    events.publish(events.MESSAGE_CREATED, **_message_facts(message, private=draft.private))
+    return message
+
+
+def recipient_identity(conversation: Conversation) -> ContactIdentity | None:
+    from channels_app.registry import adapter_class
+
+    medium = adapter_class(conversation.channel.kind).identity_medium
+    return (
+        ContactIdentity.objects.filter(contact_id=conversation.contact_id, medium=medium)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+@transaction.atomic
+def message_mark_sent(*, message: Message, result: SendResult) -> bool:
+    """The provider accepted a message we were sending. Applies statuses that raced ahead of
+    this answer. Publishes `message.sent` (and later states). Returns False if the message was no
+    longer ours to update (its lease expired and another worker took it)."""
+    now = timezone.now()
+    fields = {"status": Message.Status.SENT, "sent_at": now, "error_reason": "", "error_code": "", "lease_until": None}
+    fields["provider_message_id"] = result.provider_message_id
+    try:
+        with transaction.atomic():
+            changed = Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(**fields)
+    except IntegrityError:
+        # The provider returned an id we already hold for another message: keep the send, drop the id.
+        fields["provider_message_id"] = ""
+        changed = Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(**fields)
+    if not changed:
+        return False
+    events.publish(events.MESSAGE_SENT, **_message_facts(message, status=Message.Status.SENT))
+    if result.state != Message.Status.SENT:
+        _advance(message, state=result.state)
+    if fields["provider_message_id"]:
+        early = PendingStatus.objects.filter(channel_id=message.channel_id, provider_message_id=result.provider_message_id)
+        for pending in sorted(early, key=lambda p: (RANK.get(p.state, 9), p.occurred_at)):
+            _advance(message, state=pending.state, error=pending.error, at=pending.occurred_at)
+        early.delete()
+    return True
+
+
+@transaction.atomic
+def message_mark_send_failed(*, message: Message, reason: str, code: str = "", retry_at: datetime | None) -> None:
+    """A send attempt failed. With `retry_at` the message goes back to the queue (the reason is
+    shown as the last error); without, it fails for good and `message.failed` is published."""
+    if retry_at is not None:
+        Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(
+            status=Message.Status.QUEUED, next_attempt_at=retry_at, error_reason=reason, lease_until=None
+        )
+        return
+    _advance(message, state=Message.Status.FAILED, error=reason, code=code)
+
+
+@transaction.atomic
+def message_retry(*, message: Message, by: User | None) -> Message:
+    """An agent's explicit retry of a failed message: a new send attempt of the same message."""
+    changed = Message.objects.filter(pk=message.pk, status=Message.Status.FAILED).update(
+        status=Message.Status.QUEUED,
+        attempts=0,
+        send_series=F("send_series") + 1,
+        next_attempt_at=timezone.now(),
+        error_reason="",
+        error_code="",
+        failed_at=None,
+        queued_at=timezone.now(),
+    )
+    if not changed:
+        raise PolicyViolation(_("Only a failed message can be retried."))
+    message.refresh_from_db()
+    tasks.kick("outbound")
+    events.publish(events.MESSAGE_UPDATED, **_message_facts(message, status=message.status))
+    return message
+
+
+# --- conversation actions ---------------------------------------------------------------------
+def _log_activity(conversation: Conversation, text: str, by: User | None, **payload) -> Message:
+    message = Message.objects.create(
+        conversation=conversation,
+        channel_id=conversation.channel_id,
+        direction=Message.Direction.OUTBOUND,
+        sender_type=Message.SenderType.SYSTEM,
+        sender_user=by,
+        content=text,
+        content_type=Message.ContentType.ACTIVITY,
+        payload=payload,
+        status=Message.Status.LOGGED,
+    )
+    return message
+
+
+@transaction.atomic
+def conversation_assign(
+    *, conversation: Conversation, assignee: User | None, by: User | None, team: Team | None = None
+) -> Conversation:
+    """Assign (or unassign, with None) a conversation, manually or by the rules (`by` None).
+
+    Logs the change in the timeline and publishes `conversation.assigned`.
+    """
+    previous = conversation.assignee_id
+    updates = {"assignee": assignee}
+    if team is not None:
+        updates["team"] = team
+    Conversation.objects.filter(pk=conversation.pk).update(**updates)
+    conversation.assignee = assignee
+    if team is not None:
+        conversation.team = team
+    if previous == (assignee.pk if assignee else None) and team is None:
+        return conversation
+    if assignee is None:
+        text = _("Unassigned by %(by)s") % {"by": by.display_name} if by else _("Unassigned")
+    elif by is None:
+        text = _("Assigned to %(agent)s by the assignment rules") % {"agent": assignee.display_name}
+    elif by.pk == assignee.pk:
+        text = _("%(agent)s took the conversation") % {"agent": assignee.display_name}
+    else:
+        text = _("Assigned to %(agent)s by %(by)s") % {"agent": assignee.display_name, "by": by.display_name}
+    _log_activity(conversation, text, by, action="assigned", assignee=str(assignee.uuid) if assignee else None)
+    events.publish(
+        events.CONVERSATION_ASSIGNED,
+        **_facts(
+            conversation,
+            assignee_id=str(assignee.uuid) if assignee else None,
+            assignee_pk=assignee.pk if assignee else None,
+            previous_assignee_pk=previous,
+            team_id=str(conversation.team.uuid) if conversation.team_id else None,
+        ),
+    )
+    return conversation
+
+
+@transaction.atomic
+def conversation_set_status(
+    *, conversation: Conversation, status: str, by: User | None, snoozed_until: datetime | None = None
+) -> Conversation:
+    """Open, set pending, snooze (until a time) or resolve. Publishes `conversation.status_changed`."""
+    if status not in Conversation.Status.values:
+        raise PolicyViolation(_("Unknown status %(status)s.") % {"status": status})
+    if status == Conversation.Status.SNOOZED and (snoozed_until is None or snoozed_until <= timezone.now()):
+        raise PolicyViolation(_("Choose a time in the future to snooze until."))
+    previous = conversation.status
+    if previous == status and status != Conversation.Status.SNOOZED:
+        return conversation
+    now = timezone.now()
+    conversation.status = status
+    conversation.snoozed_until = snoozed_until if status == Conversation.Status.SNOOZED else None
+    conversation.resolved_at = now if status == Conversation.Status.RESOLVED else None
+    Conversation.objects.filter(pk=conversation.pk).update(
+        status=status, snoozed_until=conversation.snoozed_until, resolved_at=conversation.resolved_at
+    )
+    labels = dict(Conversation.Status.choices)
+    who = by.display_name if by else _("the system")
+    _log_activity(
+        conversation,
+        _("%(who)s changed the status to %(status)s") % {"who": who, "status": labels[status]},
+        by,
+        action="status_changed",
+        status=status,
+    )
+    events.publish(
+        events.CONVERSATION_STATUS_CHANGED, **_facts(conversation, previous_status=previous, status=status)
+    )
+    return conversation
+
+
+def conversations_wake_snoozed() -> int:
+    """Reopen snoozed conversations whose time has come (scheduled)."""
+    woken = 0
+    due = Conversation.objects.filter(status=Conversation.Status.SNOOZED, snoozed_until__lte=timezone.now())
+    for conversation in due.select_related("channel")[:500]:
+        conversation_set_status(conversation=conversation, status=Conversation.Status.OPEN, by=None)
+        woken += 1
+    return woken
+
+
+@transaction.atomic
+def conversation_mark_read(*, conversation: Conversation, by: User) -> None:
+    """An agent read the conversation: clear the unread count."""
+    if Conversation.objects.filter(pk=conversation.pk).filter(~Q(unread_count=0)).update(unread_count=0):
+        events.publish(events.CONVERSATION_UPDATED, **_facts(conversation, unread_count=0))

@@ -1,0 +1,103 @@
+"""The only module that talks to the Channels layer.
+
+`broadcast()` sends a message to channel-layer groups. In production the layer is Redis, shared
+by every process. In the zero-setup topology the layer is in memory, inside daphne, where the
+worker process cannot reach it; `LIVE_RELAY = "database"` then writes each message to a table and
+a relay task inside daphne (started by the first WebSocket that connects) forwards new rows to
+the in-memory layer.
+"""
+
+import asyncio
+import logging
+import re
+from datetime import timedelta
+
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+_GROUP_RE = re.compile(r"[^a-zA-Z0-9._-]")
+RELAY_POLL_SECONDS = 0.15
+RELAY_KEEP_SECONDS = 300
+
+
+def group_name(kind: str, key: object) -> str:
+    """`inbox.<uuid>`, `conversation.<uuid>`, `user.<uuid>`: names the layer accepts."""
+    return _GROUP_RE.sub("-", f"{kind}.{key}")[:99]
+
+
+def broadcast(groups: list[str], message: dict) -> None:
+    """Send `message` (with a `type` naming the consumer handler) to each group. Sync callers."""
+    if not groups:
+        return
+    if settings.LIVE_RELAY == "database":
+        from core.models import RelayedMessage
+
+        RelayedMessage.objects.create(groups=groups, message=message)
+        return
+    layer = get_channel_layer()
+    async_to_sync(_send_all)(layer, groups, message)
+
+
+async def _send_all(layer, groups, message):
+    for group in groups:
+        await layer.group_send(group, message)
+
+
+# --- zero-setup relay (runs inside the daphne process) ----------------------------------------
+_relay_task: asyncio.Task | None = None
+
+
+async def ensure_relay_started() -> None:
+    """Start the database → in-memory layer relay once per process (no-op with Redis)."""
+    global _relay_task
+    if settings.LIVE_RELAY != "database":
+        return
+    if _relay_task is None or _relay_task.done():
+        start_after = await _latest_relayed_id()
+        _relay_task = asyncio.get_running_loop().create_task(_relay_forever(start_after))
+
+
+@database_sync_to_async
+def _latest_relayed_id() -> int:
+    from core.models import RelayedMessage
+
+    return RelayedMessage.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+@database_sync_to_async
+def _fetch_after(last_id: int) -> list[tuple[int, list, dict]]:
+    from core.models import RelayedMessage
+
+    return list(
+        RelayedMessage.objects.filter(id__gt=last_id).order_by("id").values_list("id", "groups", "message")[:500]
+    )
+
+
+@database_sync_to_async
+def _prune() -> None:
+    from core.models import RelayedMessage
+
+    cutoff = timezone.now() - timedelta(seconds=RELAY_KEEP_SECONDS)
+    RelayedMessage.objects.filter(created_at__lt=cutoff).delete()
+
+
+async def _relay_forever(last_id: int) -> None:
+    layer = get_channel_layer()
+    rounds = 0
+    while True:
+        try:
+            rows = await _fetch_after(last_id)
+            for row_id, groups, message in rows:
+                await _send_all(layer, groups, message)
+                last_id = row_id
+            rounds += 1
+            if rounds % 2000 == 0:
+                await _prune()
+        except Exception:
+            logger.exception("live relay round failed; retrying")
+        await asyncio.sleep(RELAY_POLL_SECONDS)
