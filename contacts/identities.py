@@ -17,28 +17,30 @@ class InvalidAddress(ValueError):
 
 
 def normalize_phone(raw: str, *, region: str = DEFAULT_REGION) -> str:
-    """Any reasonable spelling of a phone number → E.164 (`+5511987654321`)."""
+    """Any reasonable spelling of a phone number → E.164 (`+5511987654321`).
+
+    Tried in order: as written (national numbers in `region`), then as an international number
+    missing its "+" (provider ids such as WhatsApp's wa_id). The first valid reading wins."""
     text = (raw or "").strip()
-    if not text:
-        raise InvalidAddress("empty phone number")
     digits = "".join(ch for ch in text if ch.isdigit())
-    # Provider ids such as WhatsApp's wa_id are international numbers without the "+".
-    if not text.startswith("+") and len(digits) >= 11 and not text.startswith("0"):
-        candidate = "+" + digits
+    if len(digits) < 6:
+        raise InvalidAddress(f"not a phone number: {raw!r}")
+    readings = [text]
+    if not text.startswith("+") and not text.startswith("0"):
+        readings.append("+" + digits)
+    possible = None
+    for reading in readings:
         try:
-            parsed = phonenumbers.parse(candidate, None)
-            if phonenumbers.is_possible_number(parsed):
-                text = candidate
+            parsed = _with_brazilian_ninth_digit(phonenumbers.parse(reading, region))
         except phonenumbers.NumberParseException:
-            pass
-    try:
-        parsed = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException as exc:
-        raise InvalidAddress(f"not a phone number: {raw!r}") from exc
-    parsed = _with_brazilian_ninth_digit(parsed)
-    if not phonenumbers.is_possible_number(parsed):
+            continue
+        if phonenumbers.is_valid_number(parsed):
+            return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        if possible is None and phonenumbers.is_possible_number(parsed):
+            possible = parsed
+    if possible is None:
         raise InvalidAddress(f"not a possible phone number: {raw!r}")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return phonenumbers.format_number(possible, phonenumbers.PhoneNumberFormat.E164)
 
 
 def _with_brazilian_ninth_digit(parsed: phonenumbers.PhoneNumber) -> phonenumbers.PhoneNumber:
