@@ -141,8 +141,9 @@ class ChannelAdapter:
     identity_medium: ClassVar[str]  # ContactIdentity.Medium of the people it talks to
     sendable_content_types: ClassVar[frozenset[str]] = frozenset({"text"})
     max_attachment_bytes: ClassVar[int] = 25 * 1024 * 1024
-    credential_fields: ClassVar[tuple[str, ...]] = ()
-    setting_fields: ClassVar[tuple[str, ...]] = ()
+    setup_form: ClassVar[str] = ""  # dotted path of its ChannelSetupForm (channels_app.forms)
+    # Template of the setup instructions shown after saving (callback URL, tokens to paste).
+    instructions_template: ClassVar[str] = ""
 
     def __init__(self, channel: "Channel"):
         self.channel = channel

@@ -30,3 +30,8 @@ def adapter_for(channel) -> ChannelAdapter:
 
 def kinds() -> list[tuple[str, str]]:
     return [(kind, adapter_class(kind).label) for kind in ADAPTERS]
+
+
+def setup_form_class(kind: str):
+    module_path, _, class_name = adapter_class(kind).setup_form.rpartition(".")
+    return getattr(import_module(module_path), class_name)

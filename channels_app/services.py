@@ -273,6 +273,26 @@ def _reader(attachment):
     return read
 
 
+# --- channel setup ----------------------------------------------------------------------------
+@transaction.atomic
+def channel_create(*, kind: str, name: str, settings: dict, credentials: dict) -> Channel:
+    """Create a channel from a validated setup form's data (channels_app.forms)."""
+    registry.adapter_class(kind)  # LookupError for an unknown kind
+    return Channel.objects.create(kind=kind, name=name, settings=settings, credentials=credentials)
+
+
+@transaction.atomic
+def channel_update(*, channel: Channel, name: str, settings: dict, credentials: dict, **fields) -> Channel:
+    """Update a channel's configuration (credentials replaced only with what the form kept)."""
+    channel.name = name
+    channel.settings = settings
+    channel.credentials = credentials
+    for key, value in fields.items():
+        setattr(channel, key, value)
+    channel.save()
+    return channel
+
+
 # --- channel health ---------------------------------------------------------------------------
 @transaction.atomic
 def channel_set_status(*, channel: Channel, status: str, error: str) -> None:

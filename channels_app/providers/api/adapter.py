@@ -42,8 +42,8 @@ class ApiChannelAdapter(ChannelAdapter):
     medium = "api"
     identity_medium = "api"
     sendable_content_types = frozenset({"text", "image", "audio", "video", "file", "interactive"})
-    credential_fields = ("secret",)
-    setting_fields = ("callback_url",)
+    setup_form = "channels_app.providers.api.forms.ApiChannelForm"
+    instructions_template = "channels_app/providers/api/instructions.html"
 
     @property
     def secret(self) -> str:
