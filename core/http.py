@@ -11,6 +11,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -142,6 +143,39 @@ def request(
             status_code=status_code,
             latency_ms=int((time.monotonic() - started) * 1000),
             error=error,
+            channel_id=channel_id,
+            reference=reference,
+        )
+        for recorder in _recorders:
+            try:
+                recorder(record)
+            except Exception:
+                logger.exception("API call recorder failed")
+
+
+@contextmanager
+def record_call(*, provider: str, operation: str, target: str, channel_id: int | None = None, reference: str = ""):
+    """Record a non-HTTP provider call (IMAP, SMTP, SIP...) in the same log as HTTP calls.
+
+    with http.record_call(provider="email", operation="imap_fetch", target="imap://host:993") as call:
+        ...            # raise to record the failure; set call["status_code"] to record one
+    """
+    started = time.monotonic()
+    call: dict = {"status_code": None, "error": ""}
+    try:
+        yield call
+    except Exception as exc:
+        call["error"] = f"{type(exc).__name__}: {exc}"[:300]
+        raise
+    finally:
+        record = CallRecord(
+            provider=provider,
+            operation=operation,
+            method=call.get("method", "CALL"),
+            url=target,
+            status_code=call["status_code"],
+            latency_ms=int((time.monotonic() - started) * 1000),
+            error=call["error"],
             channel_id=channel_id,
             reference=reference,
         )

@@ -10,7 +10,7 @@ logger = logging.getLogger("monitoring.api_calls")
 def record_api_call(record: CallRecord) -> None:
     from monitoring.models import ApiCall
 
-    ok = record.status_code is not None and record.status_code < 400
+    ok = not record.error and (record.status_code is None or record.status_code < 400)
     ApiCall.objects.create(
         provider=record.provider[:32],
         operation=record.operation[:64],
