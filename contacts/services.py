@@ -23,6 +23,7 @@ def contact_resolve(
     name: str = "",
     email: str = "",
     phone: str = "",
+    lock: bool = False,
 ) -> Resolution:
     """Find or create the contact behind an address on a medium.
 
@@ -31,15 +32,20 @@ def contact_resolve(
     phone an authenticated sender (the `api` channel, a verified widget visitor) gives.
     Publishes `contact.created` for a new contact. Call inside a transaction; raises
     identities.InvalidAddress for an address that cannot be normalised.
+
+    lock=True keeps the contact's row locked until the transaction ends, for callers that must
+    serialise work per contact (taking the lock in the same query as the lookup).
     """
     normalized = identities.normalize(medium, address)
     provider_address = address.strip() if address.strip() != normalized else ""
-    identity = ContactIdentity.objects.select_related("contact").filter(medium=medium, address=normalized).first()
+    identity = _identity(medium, normalized, lock=lock)
     if identity is not None:
         _fill_blanks(identity.contact, name=name, email=email, phone=phone)
         return Resolution(contact=identity.contact, identity=identity, created=False)
 
     contact = _find_linked_contact(medium=medium, normalized=normalized, email=email, phone=phone)
+    if contact is not None and lock:
+        Contact.objects.select_for_update().filter(pk=contact.pk).values_list("pk", flat=True).first()
     created = contact is None
     try:
         with transaction.atomic():
@@ -58,13 +64,20 @@ def contact_resolve(
             )
     except IntegrityError:
         # Another worker created this identity first: theirs wins.
-        identity = ContactIdentity.objects.select_related("contact").get(medium=medium, address=normalized)
+        identity = _identity(medium, normalized, lock=lock)
         return Resolution(contact=identity.contact, identity=identity, created=False)
     if created:
         events.publish(events.CONTACT_CREATED, contact_id=str(contact.uuid))
     else:
         _fill_blanks(contact, name=name, email=email, phone=phone)
     return Resolution(contact=contact, identity=identity, created=created)
+
+
+def _identity(medium: str, normalized: str, *, lock: bool) -> ContactIdentity | None:
+    identities_found = ContactIdentity.objects.select_related("contact").filter(medium=medium, address=normalized)
+    if lock:
+        identities_found = identities_found.select_for_update(of=("contact",))
+    return identities_found.order_by().first()
 
 
 def _safe(normalize, raw: str) -> str:

@@ -22,9 +22,13 @@ from conversations import assignment
 from conversations.attachments import StoredFile, attachment_create
 from conversations.models import Conversation, Message
 from core import events, tasks
+from core.db import insert_unless_conflict
 from core.exceptions import PolicyViolation
 
 PREVIEW_LENGTH = 160
+# The predicate of the partial unique index message_provider_id_unique, as Django writes it
+# (SQLite matches ON CONFLICT targets to partial indexes by this exact expression).
+PROVIDER_ID_PRESENT = """NOT ("provider_message_id" = '')"""
 # Forward-only delivery states: a status may only replace one of lower rank.
 RANK = {
     Message.Status.QUEUED: 0,
@@ -90,13 +94,9 @@ def message_receive(*, channel: Channel, item: InboundMessage, files: list[Store
         name=item.sender.name,
         email=item.sender.email,
         phone=item.sender.phone,
+        lock=True,  # serialise per contact (see docstring)
     )
     contact = resolution.contact
-    # Serialise per contact (see docstring). Duplicates of one message come from one sender, so
-    # once we hold the lock, a copy processed by another worker is committed and visible here.
-    Contact.objects.select_for_update().filter(pk=contact.pk).values_list("pk", flat=True).first()
-    if Message.objects.filter(channel=channel, provider_message_id=item.provider_message_id).exists():
-        return None
     conversation, created = _conversation_for_inbound(channel=channel, contact=contact, item=item)
     conversation.channel = channel  # already loaded: spare the lookups below
     now = timezone.now()
@@ -117,9 +117,11 @@ def message_receive(*, channel: Channel, item: InboundMessage, files: list[Store
         status=Message.Status.RECEIVED,
         created_at=happened_at,
     )
-    # No savepoint: under the contact lock a duplicate cannot slip in (a pathological one fails
-    # the whole event, which is retried and then finds the message above).
-    message.save()
+    # The domain dedupe, in one statement: a message this channel already has is a no-op.
+    if not insert_unless_conflict(
+        message, conflict_fields=("channel", "provider_message_id"), conflict_where=PROVIDER_ID_PRESENT
+    ):
+        return None
     for stored in files:
         attachment_create(message=message, stored=stored)
 
