@@ -2,12 +2,13 @@
 
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from accounts import services, tokens
+from core.api import fields
 from core.api.views import ApiView
 
 EXAMPLE_PAIR = {
@@ -18,8 +19,8 @@ EXAMPLE_PAIR = {
 
 
 class TokenPairSerializer(serializers.Serializer):
-    access = serializers.CharField(help_text="Send as `Authorization: Bearer <access>`.")
-    refresh = serializers.CharField(help_text="Exchange at /auth/refresh for a new pair; single use.")
+    access = fields.CharField(help_text="Send as `Authorization: Bearer <access>`.")
+    refresh = fields.CharField(help_text="Exchange at /auth/refresh for a new pair; single use.")
     expires_in = serializers.IntegerField(help_text="Seconds until the access token expires.")
 
 
@@ -42,9 +43,9 @@ class _AuthApi(ApiView):
 
 class TokenObtainApi(_AuthApi):
     class TokenObtainIn(serializers.Serializer):
-        username = serializers.CharField(required=False, max_length=254, help_text="User name or e-mail.")
-        password = serializers.CharField(required=False, max_length=128, trim_whitespace=False)
-        api_key = serializers.CharField(required=False, max_length=200, help_text="An API key (`ock_...`).")
+        username = fields.CharField(required=False, max_length=254, help_text="User name or e-mail.")
+        password = fields.CharField(required=False, max_length=128, trim_whitespace=False)
+        api_key = fields.CharField(required=False, max_length=200, help_text="An API key (`ock_...`).")
 
         def validate(self, data):
             with_password = "username" in data or "password" in data
@@ -54,12 +55,21 @@ class TokenObtainApi(_AuthApi):
                 raise serializers.ValidationError(_("Send both `username` and `password`."))
             return data
 
+    class PasswordIn(serializers.Serializer):
+        username = fields.CharField(max_length=254, help_text="User name or e-mail.")
+        password = fields.CharField(max_length=128, trim_whitespace=False)
+
+    class ApiKeyIn(serializers.Serializer):
+        api_key = fields.CharField(max_length=200, help_text="An API key (`ock_...`).")
+
     @extend_schema(
         tags=["auth"],
         summary="Obtain an access and a refresh token",
         description="With a user's name (or e-mail) and password, or with an API key created by an admin. "
         "Each call starts a new session; `/auth/revoke` ends it.",
-        request=TokenObtainIn,
+        request=PolymorphicProxySerializer(
+            component_name="TokenRequest", serializers=[PasswordIn, ApiKeyIn], resource_type_field_name=None
+        ),
         responses={200: TokenPairSerializer},
         auth=[],
         examples=[
@@ -89,7 +99,7 @@ class TokenObtainApi(_AuthApi):
 
 
 class RefreshTokenObtainIn(serializers.Serializer):
-    refresh = serializers.CharField(max_length=2000)
+    refresh = fields.CharField(max_length=2000)
 
 
 class TokenRefreshApi(_AuthApi):

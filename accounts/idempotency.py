@@ -10,6 +10,7 @@ work and the retry runs afresh.
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -26,13 +27,14 @@ from accounts.models import IdempotencyRecord
 from core.exceptions import PolicyViolation
 
 HEADER = "Idempotency-Key"
-MAX_LENGTH = 255
+PATTERN = r"^[\x20-\x7e]{1,255}$"  # printable ASCII, as HTTP headers carry it safely
 
 PARAMETER = OpenApiParameter(
     HEADER,
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
     required=False,
+    pattern=PATTERN,
     description=(
         "Any unique string (a UUID is ideal), at most 255 characters. Retrying with the same key within "
         "24 hours returns the first answer instead of repeating the work; the same key with a different "
@@ -46,10 +48,8 @@ def run(request, work: Callable[[], Response]) -> Response:
     key = request.headers.get(HEADER)
     if key is None:
         return work()
-    if not key or len(key) > MAX_LENGTH or not key.isprintable():
-        raise exceptions.ValidationError(
-            {HEADER: [_("The Idempotency-Key must be 1 to 255 printable characters.")]}
-        )
+    if not re.fullmatch(PATTERN, key):
+        raise exceptions.ValidationError({HEADER: [_("The Idempotency-Key must be 1 to 255 printable ASCII characters.")]})
     scope = request.auth.idempotency_scope
     fingerprint = _fingerprint(request)
     with transaction.atomic():
@@ -93,7 +93,7 @@ def _fingerprint(request) -> str:
     text = json.dumps(
         {"method": request.method, "path": request.path, "body": normalized}, sort_keys=True, default=str
     )
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _file_digest(upload) -> str:

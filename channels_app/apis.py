@@ -15,25 +15,27 @@ from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from channels_app import registry, selectors as channel_selectors, services
+from channels_app import registry, services
+from channels_app import selectors as channel_selectors
 from channels_app.models import Channel
 from conversations import selectors
 from core import crypto
+from core.api import fields
 from core.api.pagination import PageParams, page_serializer, paginate
-from core.api.views import AdminWrites, ApiView, validated
+from core.api.views import AdminWrites, ApiView, validated, validated_query
 from core.exceptions import ApplicationError
 
 SCALARS = (str, int, float, bool, type(None))
 
 
 class ChannelOut(serializers.Serializer):
-    id = serializers.UUIDField(source="uuid")
-    name = serializers.CharField()
-    kind = serializers.CharField(help_text="The provider: whatsapp, sms_twilio, email, api, ...")
-    channel = serializers.CharField(source="medium", help_text="The medium, as in payloads: whatsapp, sms, ...")
-    is_active = serializers.BooleanField()
+    id = fields.UUIDField(source="uuid")
+    name = fields.CharField()
+    kind = fields.CharField(help_text="The provider: whatsapp, sms_twilio, email, api, ...")
+    channel = fields.CharField(source="medium", help_text="The medium, as in payloads: whatsapp, sms, ...")
+    is_active = fields.BooleanField()
     status = serializers.ChoiceField(choices=Channel.Status.choices)
-    webhook_url = serializers.URLField(help_text="Where the provider sends this channel's webhooks.")
+    webhook_url = fields.URLField(help_text="Where the provider sends this channel's webhooks.")
     settings = serializers.SerializerMethodField(help_text="Administrators only; null for agents.")
     credentials = serializers.SerializerMethodField(help_text="Administrators only, masked; null for agents.")
     created_at = serializers.DateTimeField()
@@ -55,10 +57,10 @@ class RecentCallsOut(serializers.Serializer):
 
 
 class ChannelStatusOut(serializers.Serializer):
-    id = serializers.UUIDField(source="uuid")
+    id = fields.UUIDField(source="uuid")
     status = serializers.ChoiceField(choices=Channel.Status.choices, help_text="ok, error or needs_reconnect.")
-    is_active = serializers.BooleanField()
-    last_error = serializers.CharField()
+    is_active = fields.BooleanField()
+    last_error = fields.CharField()
     last_error_at = serializers.DateTimeField(allow_null=True)
     recent_calls = RecentCallsOut(help_text="Provider API calls of the last 24 hours.")
 
@@ -79,7 +81,7 @@ CHANNEL_EXAMPLE = {
 
 class ChannelCreateIn(serializers.Serializer):
     kind = serializers.ChoiceField(choices=(), help_text="The provider kind.")
-    name = serializers.CharField(max_length=100)
+    name = fields.CharField(max_length=100)
     settings = serializers.DictField(required=False, help_text="The kind's settings (see docs/channels).")
     credentials = serializers.DictField(required=False, help_text="Write-only secrets; answers show them masked.")
 
@@ -89,8 +91,8 @@ class ChannelCreateIn(serializers.Serializer):
 
 
 class ChannelUpdateIn(serializers.Serializer):
-    name = serializers.CharField(required=False, max_length=100)
-    is_active = serializers.BooleanField(required=False)
+    name = fields.CharField(required=False, max_length=100)
+    is_active = fields.BooleanField(required=False)
     settings = serializers.DictField(required=False, help_text="Only the keys given change.")
     credentials = serializers.DictField(required=False, help_text="Only the keys given change; others are kept.")
 
@@ -152,7 +154,7 @@ class ChannelListApi(ApiView):
         ],
     )
     def get(self, request):
-        params = validated(PageParams, request.query_params)
+        params = validated_query(PageParams, request)
         rows, page = paginate(selectors.channels_for_user(request.user), request, ordering=("name", "uuid"), params=params)
         return Response({"results": [_out(c, request) for c in rows], **page})
 

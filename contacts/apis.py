@@ -15,21 +15,22 @@ from accounts import idempotency
 from contacts import identities, services
 from contacts.models import Contact, ContactIdentity
 from conversations import selectors
+from core.api import fields
 from core.api.pagination import PageParams, page_serializer, paginate
 from core.api.schema import error_response
-from core.api.views import ApiView, validated
+from core.api.views import ApiView, validated, validated_query
 
 
 class IdentityOut(serializers.Serializer):
     medium = serializers.ChoiceField(choices=ContactIdentity.Medium.choices)
-    address = serializers.CharField()
+    address = fields.CharField()
 
 
 class ContactOut(serializers.Serializer):
-    id = serializers.UUIDField(source="uuid")
-    name = serializers.CharField()
-    email = serializers.CharField()
-    phone = serializers.CharField(help_text="E.164, e.g. +5511987654321.")
+    id = fields.UUIDField(source="uuid")
+    name = fields.CharField()
+    email = fields.CharField()
+    phone = fields.CharField(help_text="E.164, e.g. +5511987654321.")
     custom_attributes = serializers.DictField()
     identities = IdentityOut(many=True, help_text="The contact's addresses on each medium.")
     created_at = serializers.DateTimeField()
@@ -54,13 +55,13 @@ CONTACT_EXAMPLE = {
 
 class IdentityIn(serializers.Serializer):
     medium = serializers.ChoiceField(choices=ContactIdentity.Medium.choices)
-    address = serializers.CharField(max_length=255)
+    address = fields.CharField(max_length=255)
 
 
 class ContactWriteIn(serializers.Serializer):
-    name = serializers.CharField(required=False, allow_blank=True, max_length=255)
-    email = serializers.CharField(required=False, allow_blank=True, max_length=254)
-    phone = serializers.CharField(required=False, allow_blank=True, max_length=32, help_text="Any spelling; stored as E.164.")
+    name = fields.CharField(required=False, allow_blank=True, max_length=255)
+    email = fields.CharField(required=False, allow_blank=True, max_length=254)
+    phone = fields.CharField(required=False, allow_blank=True, max_length=32, help_text="Any spelling; stored as E.164.")
     custom_attributes = serializers.DictField(required=False)
 
 
@@ -76,11 +77,11 @@ def _contact_out(contact: Contact) -> dict:
 
 class ContactListApi(ApiView):
     class ContactFilters(PageParams):
-        q = serializers.CharField(
+        q = fields.CharField(
             required=False, max_length=100, help_text="Search names, e-mails and phone numbers (part of any)."
         )
-        email = serializers.CharField(required=False, max_length=254, help_text="Exact e-mail (any case).")
-        phone = serializers.CharField(required=False, max_length=32, help_text="Exact phone number, any spelling.")
+        email = fields.CharField(required=False, max_length=254, help_text="Exact e-mail (any case).")
+        phone = fields.CharField(required=False, max_length=32, help_text="Exact phone number, any spelling.")
 
         def validate_phone(self, value):
             try:
@@ -103,7 +104,7 @@ class ContactListApi(ApiView):
         ],
     )
     def get(self, request):
-        filters = validated(self.ContactFilters, request.query_params)
+        filters = validated_query(self.ContactFilters, request)
         qs = selectors.contacts_for_user(request.user).prefetch_related("identities")
         if filters.get("q"):
             text = filters["q"].strip()

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from accounts import idempotency
@@ -27,9 +27,11 @@ from conversations.api_serializers import (
 )
 from conversations.attachments import prepare_file
 from conversations.models import Conversation, Label, Message
+from core.api import fields
+from core.api.parsers import JSONParser
 from core.api.pagination import PageParams, page_serializer, paginate
 from core.api.schema import error_response
-from core.api.views import ApiView, validated
+from core.api.views import ApiView, validated, validated_query
 from core.exceptions import ApplicationError
 
 CONVERSATION_RELATED = ("channel", "contact", "assignee", "team")
@@ -77,9 +79,9 @@ def _labels(names: list[str]) -> list[Label]:
 
 
 class DraftIn(serializers.Serializer):
-    content = serializers.CharField(required=False, allow_blank=True, max_length=65536, trim_whitespace=False)
+    content = fields.CharField(required=False, allow_blank=True, max_length=65536, trim_whitespace=False)
     content_type = serializers.ChoiceField(choices=Message.ContentType.choices, required=False)
-    private = serializers.BooleanField(required=False, default=False, help_text="A private note for the team.")
+    private = fields.BooleanField(required=False, default=False, help_text="A private note for the team.")
     payload = serializers.DictField(
         required=False, help_text="Structured content (template name and parameters, buttons, location)."
     )
@@ -89,14 +91,14 @@ class DraftIn(serializers.Serializer):
 class ConversationListApi(ApiView):
     class ConversationFilters(PageParams):
         status = serializers.ChoiceField(choices=Conversation.Status.choices, required=False)
-        channel = serializers.CharField(
+        channel = fields.CharField(
             required=False, max_length=64, help_text="A channel id, or a medium (whatsapp, sms, email, ...)."
         )
-        assignee = serializers.CharField(
+        assignee = fields.CharField(
             required=False, max_length=64, help_text="An agent's id, `me`, or `none` (unassigned)."
         )
-        contact = serializers.UUIDField(required=False)
-        label = serializers.CharField(required=False, max_length=50)
+        contact = fields.UUIDField(required=False)
+        label = fields.CharField(required=False, max_length=50)
         updated_since = serializers.DateTimeField(
             required=False, help_text="Only conversations changed at or after this time (ISO 8601)."
         )
@@ -119,10 +121,10 @@ class ConversationListApi(ApiView):
                 return kinds
 
     class ConversationCreateIn(serializers.Serializer):
-        channel_id = serializers.UUIDField()
-        contact_id = serializers.UUIDField()
-        subject = serializers.CharField(required=False, allow_blank=True, max_length=255)
-        assignee_id = serializers.UUIDField(required=False, allow_null=True)
+        channel_id = fields.UUIDField()
+        contact_id = fields.UUIDField()
+        subject = fields.CharField(required=False, allow_blank=True, max_length=255)
+        assignee_id = fields.UUIDField(required=False, allow_null=True)
         message = DraftIn(required=False, help_text="A first message to send (or note to leave).")
 
     query_serializer = ConversationFilters
@@ -140,7 +142,7 @@ class ConversationListApi(ApiView):
         ],
     )
     def get(self, request):
-        filters = validated(self.ConversationFilters, request.query_params)
+        filters = validated_query(self.ConversationFilters, request)
         qs = selectors.conversations_for_user(request.user).select_related(*CONVERSATION_RELATED)
         qs = qs.prefetch_related("labels")
         if "status" in filters:
@@ -213,9 +215,9 @@ class ConversationDetailApi(ApiView):
         snoozed_until = serializers.DateTimeField(
             required=False, allow_null=True, help_text="Required with status `snoozed`."
         )
-        assignee_id = serializers.UUIDField(required=False, allow_null=True, help_text="null unassigns.")
+        assignee_id = fields.UUIDField(required=False, allow_null=True, help_text="null unassigns.")
         labels = serializers.ListField(
-            child=serializers.CharField(max_length=50), required=False, max_length=50, help_text="Replaces the labels."
+            child=fields.CharField(max_length=50), required=False, max_length=50, help_text="Replaces the labels."
         )
 
     @extend_schema(
@@ -295,14 +297,14 @@ def _kind_of(mime: str) -> str:
 
 
 class MessageCreateIn(DraftIn):
-    in_reply_to = serializers.UUIDField(required=False, allow_null=True, help_text="A message of this conversation.")
+    in_reply_to = fields.UUIDField(required=False, allow_null=True, help_text="A message of this conversation.")
 
 
 class MessageCreateMultipartIn(serializers.Serializer):
-    content = serializers.CharField(required=False, allow_blank=True, max_length=65536, trim_whitespace=False)
+    content = fields.CharField(required=False, allow_blank=True, max_length=65536, trim_whitespace=False)
     content_type = serializers.ChoiceField(choices=Message.ContentType.choices, required=False)
-    private = serializers.BooleanField(required=False, default=False)
-    in_reply_to = serializers.UUIDField(required=False, allow_null=True)
+    private = fields.BooleanField(required=False, default=False)
+    in_reply_to = fields.UUIDField(required=False, allow_null=True)
     files = serializers.ListField(
         child=serializers.FileField(allow_empty_file=False), required=False, max_length=10, help_text="Up to 10 files."
     )
@@ -332,7 +334,7 @@ class MessageListApi(ApiView):
         ],
     )
     def get(self, request, conversation_id):
-        filters = validated(self.MessageFilters, request.query_params)
+        filters = validated_query(self.MessageFilters, request)
         conversation = _conversation(request.user, conversation_id)
         qs = Message.objects.filter(conversation=conversation).select_related(*MESSAGE_RELATED)
         qs = qs.prefetch_related("attachments")
@@ -386,11 +388,11 @@ class MessageDetailApi(ApiView):
     rate_scope = "messages"
 
     class MessageUpdateIn(serializers.Serializer):
-        content = serializers.CharField(
+        content = fields.CharField(
             required=False, max_length=65536, trim_whitespace=False,
             help_text="New text of a private note, or of a message still queued.",
         )
-        read = serializers.BooleanField(required=False, help_text="`true` marks a contact's message (and earlier ones) read.")
+        read = fields.BooleanField(required=False, help_text="`true` marks a contact's message (and earlier ones) read.")
 
         def validate(self, data):
             if "content" not in data and not data.get("read"):

@@ -5,9 +5,9 @@ Group names are made here only: `inbox.<channel uuid>` (everyone who works that 
 Runs after commit; losing a message on a crash is acceptable because consoles resync on reconnect.
 """
 
+from conversations.payloads import event_payload
 from core import realtime
 from core.events import Event
-from conversations.payloads import event_payload
 
 CONSOLE_EVENT = "console.event"
 

@@ -9,47 +9,48 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from accounts import idempotency
+from core.api import fields
 from core.api.pagination import PageParams, page_serializer, paginate
 from core.api.schema import error_response
-from core.api.views import ApiView, validated
+from core.api.views import ApiView, validated, validated_query
 from webhooks import catalog, selectors, services
 from webhooks.models import WebhookDelivery
 
 
 class SubscriptionOut(serializers.Serializer):
-    id = serializers.UUIDField(source="uuid")
-    url = serializers.URLField()
-    events = serializers.ListField(child=serializers.CharField())
-    description = serializers.CharField()
-    is_active = serializers.BooleanField(help_text="false once disabled after failing for 3 days.")
-    secret = serializers.CharField(source="masked_secret", help_text="Masked; shown in full only at registration.")
+    id = fields.UUIDField(source="uuid")
+    url = fields.URLField()
+    events = serializers.ListField(child=fields.CharField())
+    description = fields.CharField()
+    is_active = fields.BooleanField(help_text="false once disabled after failing for 3 days.")
+    secret = fields.CharField(source="masked_secret", help_text="Masked; shown in full only at registration.")
     failing_since = serializers.DateTimeField(allow_null=True)
     last_success_at = serializers.DateTimeField(allow_null=True)
-    disabled_reason = serializers.CharField()
+    disabled_reason = fields.CharField()
     created_at = serializers.DateTimeField()
 
 
 class SubscriptionCreatedOut(SubscriptionOut):
-    secret = serializers.CharField(help_text="The signing secret (`whsec_…`): store it now, it is not shown again.")
+    secret = fields.CharField(help_text="The signing secret (`whsec_…`): store it now, it is not shown again.")
 
 
 class AttemptOut(serializers.Serializer):
     attempted_at = serializers.DateTimeField()
     status_code = serializers.IntegerField(allow_null=True)
     latency_ms = serializers.IntegerField()
-    response_excerpt = serializers.CharField()
-    error = serializers.CharField()
+    response_excerpt = fields.CharField()
+    error = fields.CharField()
 
 
 class DeliveryOut(serializers.Serializer):
-    id = serializers.UUIDField(source="uuid")
-    webhook_id = serializers.CharField(help_text="The `webhook-id` header sent (the same on every attempt).")
-    event = serializers.CharField()
+    id = fields.UUIDField(source="uuid")
+    webhook_id = fields.CharField(help_text="The `webhook-id` header sent (the same on every attempt).")
+    event = fields.CharField()
     status = serializers.ChoiceField(choices=WebhookDelivery.Status.choices)
     attempts = serializers.IntegerField()
     next_attempt_at = serializers.DateTimeField(allow_null=True)
     last_status_code = serializers.IntegerField(allow_null=True)
-    last_error = serializers.CharField()
+    last_error = fields.CharField()
     payload = serializers.DictField()
     created_at = serializers.DateTimeField()
     delivered_at = serializers.DateTimeField(allow_null=True)
@@ -87,7 +88,7 @@ class SubscriptionListApi(ApiView):
         ],
     )
     def get(self, request):
-        params = validated(PageParams, request.query_params)
+        params = validated_query(PageParams, request)
         qs = selectors.subscriptions_for_user(request.user)
         rows, page = paginate(qs, request, ordering=("-created_at", "-uuid"), params=params)
         return Response({"results": SubscriptionOut(rows, many=True).data, **page})
@@ -95,16 +96,16 @@ class SubscriptionListApi(ApiView):
 
 class SubscriptionRegisterApi(ApiView):
     class SubscriptionRegisterIn(serializers.Serializer):
-        url = serializers.URLField(max_length=500, help_text="Public http(s) URL; private addresses are refused.")
+        url = fields.URLField(max_length=500, help_text="Public http(s) URL; private addresses are refused.")
         events = serializers.ListField(
-            child=serializers.CharField(max_length=64), min_length=1, max_length=50,
+            child=fields.CharField(max_length=64), min_length=1, max_length=50,
             help_text="Event names (see docs/webhooks.md), or [\"*\"] for all.",
         )
-        secret = serializers.CharField(
+        secret = fields.CharField(
             required=False, allow_blank=True, max_length=200,
             help_text="Your own `whsec_…` secret; one is generated if omitted.",
         )
-        description = serializers.CharField(required=False, allow_blank=True, max_length=200)
+        description = fields.CharField(required=False, allow_blank=True, max_length=200)
 
     @extend_schema(
         tags=["webhooks"],
@@ -219,7 +220,7 @@ class DeliveryListApi(ApiView):
         ],
     )
     def get(self, request, subscription_id):
-        filters = validated(self.DeliveryFilters, request.query_params)
+        filters = validated_query(self.DeliveryFilters, request)
         subscription = selectors.subscription_get_for_user(user=request.user, uuid=subscription_id)
         qs = selectors.delivery_log(subscription=subscription, status=filters.get("status"))
         rows, page = paginate(qs, request, ordering=("-created_at", "-uuid"), params=filters)

@@ -20,12 +20,14 @@ from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.utils.urls import replace_query_param
 
+from core.api import fields
+
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 100
 
 
 class PageParams(serializers.Serializer):
-    cursor = serializers.CharField(
+    cursor = fields.CharField(
         required=False, max_length=500, help_text="`next_cursor` of the previous page; omit for the first page."
     )
     limit = serializers.IntegerField(
@@ -106,8 +108,8 @@ def page_serializer(item: type[serializers.Serializer], name: str) -> type[seria
             (serializers.Serializer,),
             {
                 "results": item(many=True),
-                "next": serializers.URLField(allow_null=True, help_text="The next page, or null on the last one."),
-                "next_cursor": serializers.CharField(allow_null=True, help_text="Pass as `cursor` for the next page."),
+                "next": fields.URLField(allow_null=True, help_text="The next page, or null on the last one."),
+                "next_cursor": fields.CharField(allow_null=True, help_text="Pass as `cursor` for the next page."),
                 "__module__": __name__,
             },
         )

@@ -89,13 +89,12 @@ class AutoSchema(SpectacularAutoSchema):
     def get_override_parameters(self):
         return [*super().get_override_parameters(), *RATE_HEADERS]
 
-    def get_response_serializers(self):
-        responses = super().get_response_serializers()
-        if not isinstance(responses, dict):
-            return responses
-        responses = dict(responses)
+    def _get_response_bodies(self, direction="response"):
+        # Added here rather than in get_response_serializers(), which @extend_schema replaces.
+        responses = super()._get_response_bodies(direction)
         for code in self._error_codes():
-            responses.setdefault(code, ERRORS[code])
+            if str(code) not in responses:
+                responses[str(code)] = self._get_response_for_code(ERRORS[code], str(code), direction=direction)
         return responses
 
     def _error_codes(self) -> list[int]:
@@ -109,8 +108,10 @@ class AutoSchema(SpectacularAutoSchema):
             codes.append(400)
         if has_body:
             codes.append(415)
-        if "{" in self.path:
-            codes.append(404)
+        if any(getattr(p, "name", "") == "Idempotency-Key" for p in self.get_override_parameters()):
+            codes.append(422)  # the key was used with another request
+        # Every operation may meet an id that does not exist or is hidden (in the path or the body).
+        codes.append(404)
         return codes
 
 

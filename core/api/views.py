@@ -93,6 +93,17 @@ class AdminWrites(BasePermission):
         return request.method in SAFE_METHODS or user.is_admin
 
 
+def validated_query(serializer_class, request) -> dict:
+    """Validate query parameters. They are passed as a plain mapping, not as form input, so an
+    empty value (`?limit=`) is refused like any other bad value instead of silently dropped; an
+    unknown parameter (a typo such as `?stauts=open`) is refused rather than ignored."""
+    params = dict(request.query_params.items())
+    unknown = sorted(set(params) - set(serializer_class().fields))
+    if unknown:
+        raise exceptions.ValidationError({name: [_("Unknown parameter.")] for name in unknown})
+    return validated(serializer_class, params)
+
+
 def validated(serializer_class, data, **kwargs) -> dict:
     """Validate input with a serializer; its errors become a 400 in the error shape."""
     serializer = serializer_class(data=data, **kwargs)

@@ -1,5 +1,7 @@
+import ipaddress
 import json
 import os
+import socket
 
 import pytest
 
@@ -51,6 +53,23 @@ def error_of(response) -> dict:
     body = response.json()
     assert set(body) == {"error"}, body
     return body["error"]
+
+
+@pytest.fixture
+def public_dns(monkeypatch):
+    """Every host name resolves to a public address (no real DNS in tests)."""
+    answers = {}
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        try:
+            address = str(ipaddress.ip_address(host))  # a literal address resolves to itself
+        except ValueError:
+            address = answers.get(host, "93.184.216.34")
+        family = socket.AF_INET6 if ":" in address else socket.AF_INET
+        return [(family, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return answers
 
 
 @pytest.fixture(scope="module")

@@ -1,1 +1,1 @@
-from tests.api.conftest import api  # noqa: F401  (the API client fixture)
+from tests.api.conftest import api, public_dns  # noqa: F401  (fixtures)

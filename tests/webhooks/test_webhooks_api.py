@@ -1,8 +1,5 @@
 """API-HOOK: register, list, delete subscriptions; SSRF refusals; the delivery log over the API."""
 
-import ipaddress
-import socket
-
 import pytest
 
 from tests.api.conftest import error_of
@@ -11,23 +8,6 @@ from webhooks import services
 from webhooks.models import WebhookDelivery, WebhookSubscription
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def public_dns(monkeypatch):
-    """Every host name resolves to a public address (no real DNS in tests)."""
-    answers = {}
-
-    def getaddrinfo(host, port, *args, **kwargs):
-        try:
-            address = str(ipaddress.ip_address(host))  # a literal address resolves to itself
-        except ValueError:
-            address = answers.get(host, "93.184.216.34")
-        family = socket.AF_INET6 if ":" in address else socket.AF_INET
-        return [(family, socket.SOCK_STREAM, 6, "", (address, port))]
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    return answers
 
 
 def test_register_returns_the_secret_once(api, personas, public_dns):
