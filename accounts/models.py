@@ -184,6 +184,9 @@ class IdempotencyRecord(models.Model):
         verbose_name = _("idempotency record")
         verbose_name_plural = _("idempotency records")
 
+    def __str__(self):
+        return f"{self.scope} {self.key}"
+
 
 class Notification(models.Model):
     """An in-app notice for one user (a webhook subscription disabled, an integration alert)."""

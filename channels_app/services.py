@@ -322,3 +322,20 @@ def prune_processed_events(*, older_than_days: int = 30) -> int:
         status=InboundEvent.Status.PROCESSED, processed_at__lt=cutoff
     ).delete()
     return deleted
+
+
+def channel_check(*, channel: Channel):
+    """Run the adapter's connection check and record the channel's health from it."""
+    from channels_app.adapters import CheckResult
+
+    try:
+        result = registry.adapter_for(channel).check()
+    except ChannelError as exc:
+        status = Channel.Status.NEEDS_RECONNECT if exc.reconnect else Channel.Status.ERROR
+        channel_set_status(channel=channel, status=status, error=exc.message)
+        return CheckResult(ok=False, detail=exc.message)
+    if result.ok and channel.status != Channel.Status.OK:
+        channel_set_status(channel=channel, status=Channel.Status.OK, error="")
+    elif not result.ok:
+        channel_set_status(channel=channel, status=Channel.Status.ERROR, error=result.detail)
+    return result

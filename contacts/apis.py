@@ -61,8 +61,25 @@ class IdentityIn(serializers.Serializer):
 class ContactWriteIn(serializers.Serializer):
     name = fields.CharField(required=False, allow_blank=True, max_length=255)
     email = fields.CharField(required=False, allow_blank=True, max_length=254)
-    phone = fields.CharField(required=False, allow_blank=True, max_length=32, help_text="Any spelling; stored as E.164.")
+    phone = fields.CharField(
+        required=False, allow_blank=True, max_length=32, help_text="Any spelling; stored as E.164."
+    )
     custom_attributes = serializers.DictField(required=False)
+
+    def validate_email(self, value):
+        return _address(identities.normalize_email, value, _("Enter a valid e-mail address."))
+
+    def validate_phone(self, value):
+        return _address(identities.normalize_phone, value, _("Enter a valid phone number, e.g. +5511987654321."))
+
+
+def _address(normalize, value: str, message: str) -> str:
+    if not value.strip():
+        return ""
+    try:
+        return normalize(value)
+    except identities.InvalidAddress as exc:
+        raise serializers.ValidationError(message) from exc
 
 
 class ContactCreateIn(ContactWriteIn):
@@ -172,10 +189,10 @@ class ContactDetailApi(ApiView):
     @extend_schema(
         tags=["contacts"],
         summary="Update a contact",
-        description="Partial: send only what changes. A new e-mail or phone also becomes an address of the contact "
-        "(409 if another contact has it).",
+        description="Partial: send only what changes. E-mail and phone are the profile's; the contact's addresses "
+        "on each medium (`identities`) come from its conversations and from creation.",
         request=ContactWriteIn,
-        responses={200: ContactOut, 409: error_response("The address belongs to another contact.")},
+        responses={200: ContactOut},
         examples=[
             OpenApiExample("Rename", value={"name": "Maria S. Oliveira"}, request_only=True),
             OpenApiExample("Updated", value=CONTACT_EXAMPLE, response_only=True),
@@ -185,14 +202,20 @@ class ContactDetailApi(ApiView):
         data = validated(ContactWriteIn, request.data)
         with transaction.atomic():
             contact = selectors.contact_get_for_user(user=request.user, uuid=contact_id)
-            services.contact_update(contact=contact, **data)
+            services.contact_update(
+                contact=contact,
+                name=data.get("name", contact.name),
+                email=data.get("email", contact.email),
+                phone=data.get("phone", contact.phone),
+                custom_attributes=data.get("custom_attributes"),
+            )
         return Response(_contact_out(contact))
 
     @extend_schema(
         tags=["contacts"],
         summary="Update a contact (same as PUT)",
         request=ContactWriteIn,
-        responses={200: ContactOut, 409: error_response("The address belongs to another contact.")},
+        responses={200: ContactOut},
         examples=[
             OpenApiExample("Add a phone", value={"phone": "+55 21 99876-5432"}, request_only=True),
             OpenApiExample("Updated", value=CONTACT_EXAMPLE, response_only=True),

@@ -112,9 +112,6 @@ def _fill_blanks(contact: Contact, *, name: str, email: str, phone: str) -> None
 
 
 # --- contacts created and edited by people (console, API) ---------------------------------------
-_EDITABLE = ("name", "email", "phone", "custom_attributes")
-
-
 def _field_error(error_class, field: str, message: str):
     code = "conflict" if error_class is Conflict else "invalid"
     return error_class(message, extra={"code": code, "fields": {field: [message]}})
@@ -172,26 +169,42 @@ def contact_create(
 
 
 @transaction.atomic
-def contact_update(*, contact: Contact, **changes) -> Contact:
-    """Change a contact's name, e-mail, phone or custom attributes (only the keys given). A new
-    e-mail or phone also becomes an identity of the contact (Conflict if another contact has
-    it); old identities stay, so earlier conversations still match. Publishes `contact.updated`."""
-    unknown = set(changes) - set(_EDITABLE)
-    if unknown:
-        raise TypeError(f"contact_update() got unexpected fields {sorted(unknown)}")
-    pairs = []
-    if changes.get("email"):
-        changes["email"] = _normalized("email", "email", changes["email"])
-        pairs.append(("email", "email", changes["email"]))
-    if changes.get("phone"):
-        changes["phone"] = _normalized("phone", "phone", changes["phone"])
-        pairs.append(("phone", "phone", changes["phone"]))
-    changed = [field for field, value in changes.items() if getattr(contact, field) != (value if value is not None else "")]
-    for field in changed:
-        value = changes[field]
-        setattr(contact, field, ({} if field == "custom_attributes" else "") if value is None else value)
-    _attach(contact, pairs)
-    if changed:
-        contact.save(update_fields=[*changed, "updated_at"])
-        events.publish(events.CONTACT_UPDATED, contact_id=str(contact.uuid), fields=changed)
+def contact_update(
+    *, contact: Contact, name: str, email: str = "", phone: str = "", custom_attributes: dict | None = None
+) -> Contact:
+    """An agent edits a contact's profile. Publishes `contact.updated`.
+
+    Raises identities.InvalidAddress for an e-mail or phone that cannot be normalised."""
+    contact.name = name.strip()[:255]
+    contact.email = identities.normalize_email(email) if email.strip() else ""
+    contact.phone = identities.normalize_phone(phone) if phone.strip() else ""
+    if custom_attributes is not None:
+        contact.custom_attributes = custom_attributes
+    contact.save()
+    events.publish(events.CONTACT_UPDATED, contact_id=str(contact.uuid))
     return contact
+
+
+@transaction.atomic
+def contact_merge(*, source: Contact, target: Contact) -> Contact:
+    """Merge `source` into `target`: identities and conversations move to the target, blank
+    profile fields are filled from the source, and the source is kept as a pointer
+    (`merged_into`) so links to it still resolve. Publishes `contact.updated` for the target."""
+    from conversations.models import Conversation
+
+    if source.pk == target.pk:
+        raise ValueError("cannot merge a contact into itself")
+    # Lock both rows in a fixed order: two merges of the same pair cannot interleave.
+    locked = {c.pk: c for c in Contact.objects.select_for_update().filter(pk__in=[source.pk, target.pk]).order_by("pk")}
+    source, target = locked[source.pk], locked[target.pk]
+    ContactIdentity.objects.filter(contact=source).update(contact=target)
+    Conversation.objects.filter(contact=source).update(contact=target)
+    for field in ("name", "email", "phone"):
+        if not getattr(target, field) and getattr(source, field):
+            setattr(target, field, getattr(source, field))
+    target.custom_attributes = {**source.custom_attributes, **target.custom_attributes}
+    target.save()
+    source.merged_into = target
+    source.save(update_fields=["merged_into", "updated_at"])
+    events.publish(events.CONTACT_UPDATED, contact_id=str(target.uuid), merged_from=str(source.uuid))
+    return target

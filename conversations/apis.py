@@ -15,7 +15,6 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from accounts import idempotency
-from accounts.models import User
 from channels_app import registry
 from conversations import selectors, services
 from conversations.api_serializers import (
@@ -28,8 +27,8 @@ from conversations.api_serializers import (
 from conversations.attachments import prepare_file
 from conversations.models import Conversation, Label, Message
 from core.api import fields
-from core.api.parsers import JSONParser
 from core.api.pagination import PageParams, page_serializer, paginate
+from core.api.parsers import JSONParser
 from core.api.schema import error_response
 from core.api.views import ApiView, validated, validated_query
 from core.exceptions import ApplicationError
@@ -57,13 +56,12 @@ def _message_out(message: Message) -> dict:
     return MessageOut(fresh).data
 
 
-def _assignee(user, conversation: Conversation | None, assignee_uuid, channel=None):
-    """The user to assign: active, and able to see the conversation (404-free: a 400 on the field)."""
+def _assignee(conversation: Conversation | None, assignee_uuid, channel=None):
+    """The user to assign: one the conversation's channel can be assigned to (a 400 otherwise)."""
     if assignee_uuid is None:
         return None
-    assignee = User.objects.filter(uuid=assignee_uuid, is_active=True).first()
-    channel = channel or conversation.channel
-    if assignee is None or not (assignee.is_admin or assignee.inbox_memberships.filter(channel=channel).exists()):
+    assignee = selectors.agents_for_channel(channel or conversation.channel).filter(uuid=assignee_uuid).first()
+    if assignee is None:
         raise _invalid("assignee_id", _("No active agent of this inbox has this id."))
     return assignee
 
@@ -201,7 +199,7 @@ class ConversationListApi(ApiView):
         with transaction.atomic():
             channel = selectors.channel_get_for_user(user=user, uuid=data["channel_id"])
             contact = selectors.contact_get_for_user(user=user, uuid=data["contact_id"])
-            assignee = _assignee(user, None, data.get("assignee_id"), channel=channel)
+            assignee = _assignee(None, data.get("assignee_id"), channel=channel)
             draft = _draft(data["message"], files=()) if data.get("message") else None
             conversation, _message = services.conversation_start(
                 channel=channel, contact=contact, by=user, subject=data.get("subject", ""), assignee=assignee, draft=draft
@@ -251,7 +249,7 @@ class ConversationDetailApi(ApiView):
         with transaction.atomic():
             conversation = _conversation(user, conversation_id)
             if "assignee_id" in data:
-                assignee = _assignee(user, conversation, data["assignee_id"])
+                assignee = _assignee(conversation, data["assignee_id"])
                 if (assignee.pk if assignee else None) != conversation.assignee_id:
                     services.conversation_assign(conversation=conversation, assignee=assignee, by=user)
             if "status" in data:

@@ -8,13 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Label(models.Model):
-    """A tag admins define and agents (or API clients) put on conversations."""
-
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(_("name"), max_length=50, unique=True)
-    color = models.CharField(_("colour"), max_length=7, default="#6b7280", help_text=_("e.g. #1f883d"))
-    description = models.CharField(_("description"), max_length=255, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    color = models.CharField(_("colour"), max_length=7, default="#2f6feb")
+    description = models.CharField(_("description"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -23,6 +19,22 @@ class Label(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class CannedResponse(models.Model):
+    """A saved reply an agent inserts by typing `/shortcut` in the composer."""
+
+    shortcut = models.SlugField(_("shortcut"), max_length=50, unique=True)
+    content = models.TextField(_("content"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["shortcut"]
+        verbose_name = _("canned response")
+        verbose_name_plural = _("canned responses")
+
+    def __str__(self):
+        return f"/{self.shortcut}"
 
 
 class Conversation(models.Model):

@@ -20,7 +20,7 @@ from contacts.models import Contact, ContactIdentity
 from contacts.services import contact_resolve
 from conversations import assignment
 from conversations.attachments import StoredFile, attachment_create
-from conversations.models import Conversation, Label, Message
+from conversations.models import Conversation, Message
 from core import events, tasks
 from core.exceptions import Conflict, PolicyViolation
 
@@ -55,6 +55,7 @@ def _facts(conversation: Conversation, **extra) -> dict:
         "conversation_pk": conversation.pk,
         "channel_id": str(conversation.channel.uuid),
         "channel_pk": conversation.channel_id,
+        "assignee_pk": conversation.assignee_id,
         **extra,
     }
 
@@ -141,7 +142,10 @@ def message_receive(*, channel: Channel, item: InboundMessage, files: list[Store
             events.CONVERSATION_STATUS_CHANGED,
             **_facts(conversation, previous_status=conversation.status, status=Conversation.Status.OPEN),
         )
-    events.publish(events.MESSAGE_RECEIVED, **_message_facts(message, contact_id=str(contact.uuid)))
+    events.publish(
+        events.MESSAGE_RECEIVED,
+        **_message_facts(message, contact_id=str(contact.uuid), contact_name=str(contact.display_name)[:80]),
+    )
     if created or (reopened and conversation.assignee_id is None):
         assignment.conversation_auto_assign(conversation=conversation)
     return message
@@ -451,21 +455,6 @@ def conversation_start(
     return conversation, message
 
 
-@transaction.atomic
-def conversation_set_labels(*, conversation: Conversation, labels: list[Label], by: User | None) -> Conversation:
-    """Make `labels` exactly the conversation's labels. Publishes `conversation.updated` when
-    they change."""
-    wanted = {label.pk for label in labels}
-    current = set(conversation.labels.values_list("pk", flat=True))
-    if wanted == current:
-        return conversation
-    conversation.labels.set(labels)
-    Conversation.objects.filter(pk=conversation.pk).update(updated_at=timezone.now())
-    events.publish(
-        events.CONVERSATION_UPDATED, **_facts(conversation, labels=sorted(label.name for label in labels))
-    )
-    return conversation
-
 def _log_activity(conversation: Conversation, text: str, by: User | None, **payload) -> Message:
     message = Message.objects.create(
         conversation=conversation,
@@ -572,3 +561,34 @@ def conversation_mark_read(*, conversation: Conversation, by: User) -> None:
         unread_count=0, updated_at=timezone.now()
     ):
         events.publish(events.CONVERSATION_UPDATED, **_facts(conversation, unread_count=0))
+
+
+@transaction.atomic
+def conversation_mark_unread(*, conversation: Conversation, by: User) -> None:
+    """An agent wants to come back to it: show it as unread again."""
+    Conversation.objects.filter(pk=conversation.pk, unread_count=0).update(unread_count=1)
+    events.publish(events.CONVERSATION_UPDATED, **_facts(conversation, unread_count=1))
+
+
+@transaction.atomic
+def conversation_set_labels(*, conversation: Conversation, labels: list, by: User | None) -> None:
+    """Replace the conversation's labels. Publishes `conversation.updated`."""
+    before = set(conversation.labels.values_list("pk", flat=True))
+    after = {label.pk for label in labels}
+    if before == after:
+        return
+    conversation.labels.set(labels)
+    Conversation.objects.filter(pk=conversation.pk).update(updated_at=timezone.now())
+    events.publish(events.CONVERSATION_UPDATED, **_facts(conversation, labels=sorted(label.name for label in labels)))
+
+
+@transaction.atomic
+def settings_object_save(*, form):
+    """Save a simple settings object (label, canned response) from its validated form."""
+    return form.save()
+
+
+@transaction.atomic
+def settings_object_delete(*, obj) -> None:
+    if obj is not None:
+        obj.delete()

@@ -61,9 +61,8 @@ def test_schema_and_docs_are_served(client):
 
 @pytest.mark.parametrize("text", ["nul \u0000 inside", "lone \ud800 surrogate"])
 def test_text_the_database_cannot_store_is_a_400_not_a_500(api, personas, text):
-    body = '{"name": "x", "custom_attributes": {"note": "%s"}}' % text.encode("unicode_escape").decode().replace(
-        "\\x00", "\\u0000"
-    )
+    escaped = text.encode("unicode_escape").decode().replace("\\x00", "\\u0000")
+    body = '{"name": "x", "custom_attributes": {"note": "' + escaped + '"}}'
     response = api.client.post(
         "/api/v1/contacts", data=body, content_type="application/json",
         headers={"Authorization": f"Bearer {api.as_user(personas.admin).token}"},
