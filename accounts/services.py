@@ -212,6 +212,12 @@ def api_session_revoke(*, refresh_token: str) -> None:
     _revoke_by_uuid(claims.sid, "revoked by the client")
 
 
+@transaction.atomic
+def api_session_revoke_by_admin(*, session: ApiSession) -> None:
+    """An administrator ends an API session: its tokens stop working at once."""
+    _revoke(session.pk, "revoked by an administrator")
+
+
 def _revoke(session_pk: int, reason: str) -> None:
     ApiSession.objects.filter(pk=session_pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now(), revoked_reason=reason

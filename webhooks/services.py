@@ -17,6 +17,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -122,7 +123,7 @@ def subscription_disable(*, subscription: WebhookSubscription, reason: str) -> b
                 "Fix the receiver, then enable the subscription again or register it anew."
             )
             % {"url": subscription.url, "reason": reason},
-            link="/admin/webhooks/webhooksubscription/",
+            link=reverse("console:settings-webhook", kwargs={"subscription_uuid": subscription.uuid}),
         )
     return bool(changed)
 
