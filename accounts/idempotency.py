@@ -102,8 +102,3 @@ def _file_digest(upload) -> str:
         digest.update(chunk)
     upload.seek(0)
     return f"{upload.name}:{digest.hexdigest()}"
-
-
-def prune_expired() -> int:
-    deleted, _counts = IdempotencyRecord.objects.filter(expires_at__lt=timezone.now()).delete()
-    return deleted

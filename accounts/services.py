@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import selectors, tokens
-from accounts.models import ApiKey, ApiSession, InboxMembership, Notification, Team, User
+from accounts.models import ApiKey, ApiSession, IdempotencyRecord, InboxMembership, Notification, Team, User
 
 logger = logging.getLogger(__name__)
 
@@ -228,6 +228,17 @@ def _revoke_by_uuid(session_uuid, reason: str) -> None:
     ApiSession.objects.filter(uuid=session_uuid, revoked_at__isnull=True).update(
         revoked_at=timezone.now(), revoked_reason=reason
     )
+
+
+def api_records_prune() -> int:
+    """Delete expired idempotency records and API sessions that ended more than a week ago."""
+    now = timezone.now()
+    deleted, _counts = IdempotencyRecord.objects.filter(expires_at__lt=now).delete()
+    ended = ApiSession.objects.filter(expires_at__lt=now - timedelta(days=7)) | ApiSession.objects.filter(
+        revoked_at__lt=now - timedelta(days=7)
+    )
+    sessions, _counts = ended.delete()
+    return deleted + sessions
 
 
 # --- in-app notifications ---------------------------------------------------------------------

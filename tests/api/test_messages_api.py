@@ -229,3 +229,27 @@ def test_an_empty_update_is_a_400(api, personas, conversation):
     response = api.as_user(personas.agent_a).put(f"/messages/{conversation.messages.get(direction='in').uuid}", {})
 
     assert response.status_code == 400
+
+
+def test_a_key_is_kept_24_hours_then_forgotten(api, personas, conversation):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import IdempotencyRecord
+    from accounts.services import api_records_prune
+
+    ana = api.as_user(personas.agent_a)
+    path = f"/conversations/{conversation.uuid}/messages"
+    ana.post(path, {"content": "lembrete"}, headers={"Idempotency-Key": "daily"})
+    record = IdempotencyRecord.objects.get()
+    assert timedelta(hours=23, minutes=59) < record.expires_at - timezone.now() <= timedelta(hours=24)
+
+    IdempotencyRecord.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    again = ana.post(path, {"content": "lembrete"}, headers={"Idempotency-Key": "daily"})
+
+    assert again.status_code == 201 and "Idempotent-Replayed" not in again
+    assert Message.objects.filter(content="lembrete").count() == 2
+    IdempotencyRecord.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert api_records_prune() >= 1
+    assert not IdempotencyRecord.objects.exists()
