@@ -51,7 +51,9 @@ class InboxMembershipAdmin(admin.ModelAdmin):
 class ApiKeyAdmin(admin.ModelAdmin):
     """API keys: the key is shown once, right after it is created (it is stored only hashed)."""
 
-    list_display = ["name", "prefix", "user", "rate_limit", "message_rate_limit", "created_at", "last_used_at", "revoked_at"]
+    list_display = [
+        "name", "prefix", "user", "rate_limit", "message_rate_limit", "created_at", "last_used_at", "revoked_at"
+    ]
     list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "prefix", "user__username", "user__email"]
     list_select_related = ["user"]
@@ -60,7 +62,8 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         editable = ["name", "user", "rate_limit", "message_rate_limit", "expires_at"]
-        return editable if obj is None else [*editable, "prefix", "created_by", "created_at", "last_used_at", "revoked_at"]
+        shown = ["prefix", "created_by", "created_at", "last_used_at", "revoked_at"]
+        return editable if obj is None else [*editable, *shown]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
@@ -99,11 +102,13 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 @admin.register(ApiSession)
 class ApiSessionAdmin(admin.ModelAdmin):
-    list_display = ["uuid", "user", "api_key", "created_at", "refreshed_at", "expires_at", "revoked_at", "revoked_reason"]
+    list_display = [
+        "uuid", "user", "api_key", "created_at", "refreshed_at", "expires_at", "revoked_at", "revoked_reason"
+    ]
     list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["uuid", "user__username", "user__email"]
     list_select_related = ["user", "api_key"]
-    readonly_fields = ["uuid", "user", "api_key", "created_at", "refreshed_at", "expires_at", "revoked_at", "revoked_reason"]
+    readonly_fields = list_display
     exclude = ["refresh_jti"]
     actions = ["revoke"]
 

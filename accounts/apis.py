@@ -73,7 +73,9 @@ class TokenObtainApi(_AuthApi):
         responses={200: TokenPairSerializer},
         auth=[],
         examples=[
-            OpenApiExample("With a password", value={"username": "ana@example.com", "password": "s3cret!"}, request_only=True),
+            OpenApiExample(
+                "With a password", value={"username": "ana@example.com", "password": "s3cret!"}, request_only=True
+            ),
             OpenApiExample("With an API key", value={"api_key": "ock_Yk3…"}, request_only=True),
             OpenApiExample("Tokens", value=EXAMPLE_PAIR, response_only=True),
         ],

@@ -12,14 +12,22 @@ class ApiKeyForm(forms.Form):
         help_text=_("The key has exactly this user's permissions: an agent's key sees only their inboxes."),
     )
     rate_limit = forms.IntegerField(
-        label=_("Requests per minute"), min_value=1, max_value=100000, required=False,
+        label=_("Requests per minute"),
+        min_value=1,
+        max_value=100000,
+        required=False,
         help_text=_("Empty: the default (100)."),
     )
     message_rate_limit = forms.IntegerField(
-        label=_("Message requests per minute"), min_value=1, max_value=100000, required=False,
+        label=_("Message requests per minute"),
+        min_value=1,
+        max_value=100000,
+        required=False,
         help_text=_("Empty: the default (300)."),
     )
     expires_at = forms.DateTimeField(
-        label=_("Expires"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        label=_("Expires"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         help_text=_("Empty: never."),
     )

@@ -49,7 +49,9 @@ def run(request, work: Callable[[], Response]) -> Response:
     if key is None:
         return work()
     if not re.fullmatch(PATTERN, key):
-        raise exceptions.ValidationError({HEADER: [_("The Idempotency-Key must be 1 to 255 printable ASCII characters.")]})
+        raise exceptions.ValidationError(
+            {HEADER: [_("The Idempotency-Key must be 1 to 255 printable ASCII characters.")]}
+        )
     scope = request.auth.idempotency_scope
     fingerprint = _fingerprint(request)
     with transaction.atomic():
@@ -90,9 +92,7 @@ def _fingerprint(request) -> str:
         normalized = {"fields": fields, "files": files}
     else:
         normalized = data
-    text = json.dumps(
-        {"method": request.method, "path": request.path, "body": normalized}, sort_keys=True, default=str
-    )
+    text = json.dumps({"method": request.method, "path": request.path, "body": normalized}, sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 

@@ -135,7 +135,9 @@ def api_key_revoke(*, api_key: ApiKey) -> None:
     now = timezone.now()
     ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=now)
     api_key.revoked_at = api_key.revoked_at or now
-    ApiSession.objects.filter(api_key=api_key, revoked_at__isnull=True).update(revoked_at=now, revoked_reason="api key revoked")
+    ApiSession.objects.filter(api_key=api_key, revoked_at__isnull=True).update(
+        revoked_at=now, revoked_reason="api key revoked"
+    )
 
 
 @dataclass(frozen=True)
@@ -243,7 +245,9 @@ def api_records_prune() -> int:
 
 # --- in-app notifications ---------------------------------------------------------------------
 @transaction.atomic
-def notification_create(*, user: User, title: str, body: str = "", link: str = "", level: str = "info", email: bool = True) -> Notification:
+def notification_create(
+    *, user: User, title: str, body: str = "", link: str = "", level: str = "info", email: bool = True
+) -> Notification:
     """Record an in-app notice for `user` and, with `email`, mail it to them after commit."""
     notice = Notification.objects.create(user=user, title=title[:200], body=body, link=link, level=level)
     if email and user.email:

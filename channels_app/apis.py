@@ -155,7 +155,9 @@ class ChannelListApi(ApiView):
     )
     def get(self, request):
         params = validated_query(PageParams, request)
-        rows, page = paginate(selectors.channels_for_user(request.user), request, ordering=("name", "uuid"), params=params)
+        rows, page = paginate(
+            selectors.channels_for_user(request.user), request, ordering=("name", "uuid"), params=params
+        )
         return Response({"results": [_out(c, request) for c in rows], **page})
 
     @extend_schema(
@@ -185,7 +187,9 @@ class ChannelListApi(ApiView):
         form = _validated_form(
             form_class(
                 data=_form_data(
-                    form_class, name=data["name"], settings=data.get("settings", {}),
+                    form_class,
+                    name=data["name"],
+                    settings=data.get("settings", {}),
                     credentials=data.get("credentials", {}),
                 )
             )

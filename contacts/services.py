@@ -132,7 +132,11 @@ def _attach(contact: Contact, pairs: list[tuple[str, str, str]]) -> None:
     """Give `contact` these (field, medium, normalised address) identities; an address that
     belongs to another contact is a Conflict (merging is a separate, deliberate act)."""
     for field, medium, address in pairs:
-        owner = ContactIdentity.objects.filter(medium=medium, address=address).values_list("contact_id", flat=True).first()
+        owner = (
+            ContactIdentity.objects.filter(medium=medium, address=address)
+            .values_list("contact_id", flat=True)
+            .first()
+        )
         if owner == contact.pk:
             continue
         if owner is not None:
@@ -161,8 +165,11 @@ def contact_create(
     if phone:
         pairs.append(("phone", "phone", phone))
     for index, (medium, address) in enumerate(addresses):
-        pairs.append((f"identities.{index}.address", medium, _normalized(f"identities.{index}.address", medium, address)))
-    contact = Contact.objects.create(name=name[:255], email=email, phone=phone, custom_attributes=custom_attributes or {})
+        field = f"identities.{index}.address"
+        pairs.append((field, medium, _normalized(field, medium, address)))
+    contact = Contact.objects.create(
+        name=name[:255], email=email, phone=phone, custom_attributes=custom_attributes or {}
+    )
     _attach(contact, pairs)
     events.publish(events.CONTACT_CREATED, contact_id=str(contact.uuid))
     return contact

@@ -83,7 +83,9 @@ class MessageOut(serializers.Serializer):
     payload = serializers.DictField()
     private = serializers.BooleanField(help_text="A private note: never sent to the contact.")
     status = serializers.ChoiceField(choices=Message.Status.choices)
-    error = serializers.CharField(source="error_reason", help_text="Why sending failed (or will be retried); empty if not.")
+    error = serializers.CharField(
+        source="error_reason", help_text="Why sending failed (or will be retried); empty if not."
+    )
     attachments = AttachmentOut(many=True)
     in_reply_to = serializers.UUIDField(source="in_reply_to.uuid", allow_null=True, default=None)
     created_at = serializers.DateTimeField()

@@ -135,7 +135,9 @@ class ConversationListApi(ApiView):
         responses={200: page_serializer(ConversationOut, "ConversationPage")},
         examples=[
             OpenApiExample(
-                "A page", value={"results": [CONVERSATION_EXAMPLE], "next": None, "next_cursor": None}, response_only=True
+                "A page",
+                value={"results": [CONVERSATION_EXAMPLE], "next": None, "next_cursor": None},
+                response_only=True,
             )
         ],
     )
@@ -147,7 +149,11 @@ class ConversationListApi(ApiView):
             qs = qs.filter(status=filters["status"])
         if "channel" in filters:
             channel = filters["channel"]
-            qs = qs.filter(channel__uuid=channel) if isinstance(channel, uuid.UUID) else qs.filter(channel__kind__in=channel)
+            qs = (
+                qs.filter(channel__uuid=channel)
+                if isinstance(channel, uuid.UUID)
+                else qs.filter(channel__kind__in=channel)
+            )
         if "assignee" in filters:
             assignee = filters["assignee"]
             if assignee == "me":
@@ -202,7 +208,12 @@ class ConversationListApi(ApiView):
             assignee = _assignee(None, data.get("assignee_id"), channel=channel)
             draft = _draft(data["message"], files=()) if data.get("message") else None
             conversation, _message = services.conversation_start(
-                channel=channel, contact=contact, by=user, subject=data.get("subject", ""), assignee=assignee, draft=draft
+                channel=channel,
+                contact=contact,
+                by=user,
+                subject=data.get("subject", ""),
+                assignee=assignee,
+                draft=draft,
             )
         return Response(_conversation_out(conversation), status=status.HTTP_201_CREATED)
 
@@ -278,7 +289,9 @@ class ConversationDetailApi(ApiView):
 def _draft(data: dict, *, files, in_reply_to: Message | None = None) -> services.Draft:
     content_type = data.get("content_type")
     if not content_type:
-        content_type = _kind_of(files[0].content_type) if files and not data.get("content") else Message.ContentType.TEXT
+        content_type = (
+            _kind_of(files[0].content_type) if files and not data.get("content") else Message.ContentType.TEXT
+        )
     return services.Draft(
         content=data.get("content", ""),
         content_type=content_type,
@@ -366,7 +379,9 @@ class MessageListApi(ApiView):
         adapter = registry.adapter_for(conversation.channel)
         files = [
             prepare_file(
-                name=upload.name, data=upload.read(), declared_type=upload.content_type,
+                name=upload.name,
+                data=upload.read(),
+                declared_type=upload.content_type,
                 max_bytes=adapter.max_attachment_bytes,
             )
             for upload in data.get("files", [])
@@ -387,10 +402,14 @@ class MessageDetailApi(ApiView):
 
     class MessageUpdateIn(serializers.Serializer):
         content = fields.CharField(
-            required=False, max_length=65536, trim_whitespace=False,
+            required=False,
+            max_length=65536,
+            trim_whitespace=False,
             help_text="New text of a private note, or of a message still queued.",
         )
-        read = fields.BooleanField(required=False, help_text="`true` marks a contact's message (and earlier ones) read.")
+        read = fields.BooleanField(
+            required=False, help_text="`true` marks a contact's message (and earlier ones) read."
+        )
 
         def validate(self, data):
             if "content" not in data and not data.get("read"):
@@ -440,4 +459,3 @@ class MessageDetailApi(ApiView):
     )
     def patch(self, request, message_id):
         return self.put(request, message_id)
-

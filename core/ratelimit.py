@@ -28,6 +28,7 @@ from django.core.cache import cache
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 
+# Returns the count and the window's end (ms, Redis clock), the same for every request of a window.
 _LUA_HIT = """
 local count = redis.call('INCRBY', KEYS[1], ARGV[1])
 local ttl = redis.call('PTTL', KEYS[1])
@@ -35,7 +36,8 @@ if ttl < 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
   ttl = tonumber(ARGV[2])
 end
-return {count, ttl}
+local now = redis.call('TIME')
+return {count, tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) + ttl}
 """
 _script = None
 
@@ -72,24 +74,21 @@ class Decision:
 def hit(bucket: str, *, limit: int, window: int, cost: int = 1) -> Decision:
     """Count one request (or `cost`) against `bucket` and say whether it is within `limit`."""
     key = f"ratelimit:{bucket}"
-    if settings.REDIS_URL:
-        count, ttl_ms = _hit_redis(key, window, cost)
-    else:
-        count, ttl_ms = _hit_cache(key, window, cost)
-    return Decision(limit=limit, count=count, reset_at=math.ceil(time.time() + ttl_ms / 1000))
+    count, ends = _hit_redis(key, window, cost) if settings.REDIS_URL else _hit_cache(key, window, cost)
+    return Decision(limit=limit, count=count, reset_at=math.ceil(ends))
 
 
-def _hit_redis(key: str, window: int, cost: int) -> tuple[int, int]:
+def _hit_redis(key: str, window: int, cost: int) -> tuple[int, float]:
     global _script
     full_key = cache.make_key(key)
     client = cache._cache.get_client(full_key, write=True)
     if _script is None:
         _script = client.register_script(_LUA_HIT)
-    count, ttl_ms = _script(keys=[full_key], args=[cost, window * 1000], client=client)
-    return int(count), int(ttl_ms)
+    count, ends_ms = _script(keys=[full_key], args=[cost, window * 1000], client=client)
+    return int(count), int(ends_ms) / 1000
 
 
-def _hit_cache(key: str, window: int, cost: int) -> tuple[int, int]:
+def _hit_cache(key: str, window: int, cost: int) -> tuple[int, float]:
     now = time.time()
     cache.add(f"{key}:ends", now + window, window)
     ends = cache.get(f"{key}:ends") or now + window
@@ -99,7 +98,7 @@ def _hit_cache(key: str, window: int, cost: int) -> tuple[int, int]:
     except ValueError:  # expired between add and incr
         cache.set(key, cost, window)
         count = cost
-    return count, int(max(0.0, ends - now) * 1000)
+    return count, ends
 
 
 def client_ip(request) -> str:

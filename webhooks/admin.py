@@ -16,8 +16,16 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
     search_fields = ["url", "uuid", "owner__username", "description"]
     list_select_related = ["owner"]
     readonly_fields = [
-        "uuid", "owner", "url", "events", "masked_secret", "failing_since", "last_success_at", "disabled_at",
-        "disabled_reason", "created_at",
+        "uuid",
+        "owner",
+        "url",
+        "events",
+        "masked_secret",
+        "failing_since",
+        "last_success_at",
+        "disabled_at",
+        "disabled_reason",
+        "created_at",
     ]
     fields = ["description", *readonly_fields, "is_active"]
     actions = ["enable", "disable"]

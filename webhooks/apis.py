@@ -82,7 +82,8 @@ class SubscriptionListApi(ApiView):
         responses={200: page_serializer(SubscriptionOut, "SubscriptionPage")},
         examples=[
             OpenApiExample(
-                "A page", value={"results": [SUBSCRIPTION_EXAMPLE], "next": None, "next_cursor": None},
+                "A page",
+                value={"results": [SUBSCRIPTION_EXAMPLE], "next": None, "next_cursor": None},
                 response_only=True,
             )
         ],
@@ -98,11 +99,15 @@ class SubscriptionRegisterApi(ApiView):
     class SubscriptionRegisterIn(serializers.Serializer):
         url = fields.URLField(max_length=500, help_text="Public http(s) URL; private addresses are refused.")
         events = serializers.ListField(
-            child=fields.CharField(max_length=64), min_length=1, max_length=50,
-            help_text="Event names (see docs/webhooks.md), or [\"*\"] for all.",
+            child=fields.CharField(max_length=64),
+            min_length=1,
+            max_length=50,
+            help_text='Event names (see docs/webhooks.md), or ["*"] for all.',
         )
         secret = fields.CharField(
-            required=False, allow_blank=True, max_length=200,
+            required=False,
+            allow_blank=True,
+            max_length=200,
             help_text="Your own `whsec_…` secret; one is generated if omitted.",
         )
         description = fields.CharField(required=False, allow_blank=True, max_length=200)
@@ -158,7 +163,9 @@ class SubscriptionDetailApi(ApiView):
         examples=[OpenApiExample("A subscription", value=SUBSCRIPTION_EXAMPLE, response_only=True)],
     )
     def get(self, request, subscription_id):
-        return Response(SubscriptionOut(selectors.subscription_get_for_user(user=request.user, uuid=subscription_id)).data)
+        return Response(
+            SubscriptionOut(selectors.subscription_get_for_user(user=request.user, uuid=subscription_id)).data
+        )
 
     @extend_schema(
         tags=["webhooks"],
@@ -234,11 +241,13 @@ class DeliveryRedeliverApi(ApiView):
         description="Queues the delivery again now, with the same `webhook-id` and payload and a fresh 3-day retry "
         "window. The subscription must be active.",
         request=None,
-        responses={202: DeliveryOut, 422: error_response("The subscription is disabled, or the delivery is in flight.")},
+        responses={
+            202: DeliveryOut,
+            422: error_response("The subscription is disabled, or the delivery is in flight."),
+        },
     )
     def post(self, request, delivery_id):
         delivery = selectors.delivery_get_for_user(user=request.user, uuid=delivery_id)
         services.delivery_redeliver(delivery=delivery)
         delivery = selectors.delivery_get_for_user(user=request.user, uuid=delivery_id)
         return Response(DeliveryOut(delivery).data, status=status.HTTP_202_ACCEPTED)
-

@@ -6,12 +6,17 @@ from webhooks import catalog
 
 class SubscriptionForm(forms.Form):
     url = forms.URLField(
-        label=_("URL"), max_length=500, assume_scheme="https",
+        label=_("URL"),
+        max_length=500,
+        assume_scheme="https",
         help_text=_("A public http(s) address; private and loopback addresses are refused."),
     )
     events = forms.MultipleChoiceField(
-        label=_("Events"), choices=(), widget=forms.CheckboxSelectMultiple,
-        help_text=_("Choose none to receive every event."), required=False,
+        label=_("Events"),
+        choices=(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Choose none to receive every event."),
+        required=False,
     )
     description = forms.CharField(label=_("Description"), max_length=200, required=False)
 

@@ -21,10 +21,13 @@ from core.fields import EncryptedJSONField
 class WebhookSubscription(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webhook_subscriptions", verbose_name=_("owner")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="webhook_subscriptions",
+        verbose_name=_("owner"),
     )
     url = models.URLField(_("URL"), max_length=500)
-    events = models.JSONField(_("events"), default=list, help_text=_("Event names, or [\"*\"] for all."))
+    events = models.JSONField(_("events"), default=list, help_text=_('Event names, or ["*"] for all.'))
     description = models.CharField(_("description"), max_length=200, blank=True)
     credentials = EncryptedJSONField(default=dict, blank=True)  # {"secret": "whsec_..."}
     is_active = models.BooleanField(_("active"), default=True)

@@ -134,7 +134,9 @@ def deliveries_enqueue(event: events.Event) -> None:
     publishing transaction: if the change commits, its webhooks will be sent."""
     if event.name not in catalog.EVENTS:
         return
-    wanted = [s for s in WebhookSubscription.objects.filter(is_active=True).select_related("owner") if s.wants(event.name)]
+    wanted = [
+        s for s in WebhookSubscription.objects.filter(is_active=True).select_related("owner") if s.wants(event.name)
+    ]
     wanted = _visible_to_owners(wanted, event)
     if not wanted:
         return
@@ -146,7 +148,12 @@ def deliveries_enqueue(event: events.Event) -> None:
     WebhookDelivery.objects.bulk_create(
         [
             WebhookDelivery(
-                subscription=s, event=event.name, payload=payload, next_attempt_at=now, give_up_at=give_up_at, created_at=now
+                subscription=s,
+                event=event.name,
+                payload=payload,
+                next_attempt_at=now,
+                give_up_at=give_up_at,
+                created_at=now,
             )
             for s in wanted
         ]
@@ -175,7 +182,9 @@ def deliveries_drain() -> int:
     """Send due deliveries in batches until none is left. Returns how many succeeded."""
     tasks.drain_started(QUEUE)
     delivered = 0
-    due = claims.due_or_expired(pending_status=WebhookDelivery.Status.PENDING, claimed_status=WebhookDelivery.Status.SENDING)
+    due = claims.due_or_expired(
+        pending_status=WebhookDelivery.Status.PENDING, claimed_status=WebhookDelivery.Status.SENDING
+    )
     batch_size = settings.WEBHOOK_BATCH_SIZE
     # A claimed batch is sent one by one: the lease must outlast the slowest possible batch.
     lease = int(batch_size * (settings.WEBHOOK_TIMEOUT_SECONDS + 1)) + 30
@@ -190,8 +199,13 @@ def deliveries_drain() -> int:
         )
         if not ids:
             return delivered
+        disabled: set[int] = set()  # subscriptions disabled by an earlier delivery of this batch
         for delivery in WebhookDelivery.objects.filter(id__in=ids).select_related("subscription__owner").order_by("id"):
+            if delivery.subscription_id in disabled:
+                delivery.subscription.is_active = False
             delivered += delivery_attempt(delivery=delivery)
+            if not delivery.subscription.is_active:
+                disabled.add(delivery.subscription_id)
 
 
 def body_of(delivery: WebhookDelivery) -> bytes:
@@ -234,7 +248,15 @@ def delivery_attempt(*, delivery: WebhookDelivery) -> bool:
         error = _("Internal error while sending: %(error)s") % {"error": type(exc).__name__}
     latency_ms = int((time.monotonic() - started) * 1000)
     ok = status_code is not None and 200 <= status_code < 300
-    _record(delivery, ok=ok, permanent=permanent, status_code=status_code, excerpt=excerpt, error=error, latency_ms=latency_ms)
+    _record(
+        delivery,
+        ok=ok,
+        permanent=permanent,
+        status_code=status_code,
+        excerpt=excerpt,
+        error=error,
+        latency_ms=latency_ms,
+    )
     return ok
 
 
@@ -242,8 +264,12 @@ def delivery_attempt(*, delivery: WebhookDelivery) -> bool:
 def _record(delivery, *, ok, permanent, status_code, excerpt, error, latency_ms) -> None:
     now = timezone.now()
     WebhookAttempt.objects.create(
-        delivery=delivery, attempted_at=now, status_code=status_code, latency_ms=latency_ms,
-        response_excerpt=excerpt, error=error[:2000],
+        delivery=delivery,
+        attempted_at=now,
+        status_code=status_code,
+        latency_ms=latency_ms,
+        response_excerpt=excerpt,
+        error=error[:2000],
     )
     subscription = delivery.subscription
     if ok:
@@ -257,8 +283,11 @@ def _record(delivery, *, ok, permanent, status_code, excerpt, error, latency_ms)
         _finish(delivery, status=WebhookDelivery.Status.FAILED, status_code=status_code, error=reason)
     else:
         WebhookDelivery.objects.filter(pk=delivery.pk, status=WebhookDelivery.Status.SENDING).update(
-            status=WebhookDelivery.Status.PENDING, next_attempt_at=next_at, lease_until=None,
-            last_status_code=status_code, last_error=reason[:2000],
+            status=WebhookDelivery.Status.PENDING,
+            next_attempt_at=next_at,
+            lease_until=None,
+            last_status_code=status_code,
+            last_error=reason[:2000],
         )
     WebhookSubscription.objects.filter(pk=subscription.pk, failing_since__isnull=True).update(failing_since=now)
     failing_since, last_success_at = (
@@ -280,7 +309,11 @@ def _record(delivery, *, ok, permanent, status_code, excerpt, error, latency_ms)
 
 def _finish(delivery, *, status, status_code=None, error="", delivered_at=None) -> None:
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
-        status=status, lease_until=None, last_status_code=status_code, last_error=error[:2000], delivered_at=delivered_at
+        status=status,
+        lease_until=None,
+        last_status_code=status_code,
+        last_error=error[:2000],
+        delivered_at=delivered_at,
     )
 
 

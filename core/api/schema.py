@@ -33,18 +33,14 @@ def _error(description: str, code: str, message: str, fields: dict | None = None
 
 
 ERRORS = {
-    400: _error(
-        "Invalid input.", "invalid", "Some fields are invalid.", {"email": ["Enter a valid email address."]}
-    ),
+    400: _error("Invalid input.", "invalid", "Some fields are invalid.", {"email": ["Enter a valid email address."]}),
     401: _error(
         "Missing, expired, tampered or revoked access token.",
         "token_expired",
         "The access token has expired: refresh it.",
     ),
     403: _error("Only administrators may do this.", "permission_denied", "Only administrators may do this."),
-    404: _error(
-        "No such object, or one you may not see.", "not_found", "Not found."
-    ),
+    404: _error("No such object, or one you may not see.", "not_found", "Not found."),
     409: _error("The change conflicts with the current state.", "conflict", "This message is already being sent."),
     415: _error("Unsupported request body type.", "unsupported_media_type", 'Unsupported media type "text/plain".'),
     422: _error(
@@ -61,19 +57,35 @@ ERRORS = {
 
 RATE_HEADERS = [
     OpenApiParameter(
-        "X-RateLimit-Limit", OpenApiTypes.INT, OpenApiParameter.HEADER, response=True, required=True,
+        "X-RateLimit-Limit",
+        OpenApiTypes.INT,
+        OpenApiParameter.HEADER,
+        response=True,
+        required=True,
         description="Requests allowed in the current window.",
     ),
     OpenApiParameter(
-        "X-RateLimit-Remaining", OpenApiTypes.INT, OpenApiParameter.HEADER, response=True, required=True,
+        "X-RateLimit-Remaining",
+        OpenApiTypes.INT,
+        OpenApiParameter.HEADER,
+        response=True,
+        required=True,
         description="Requests left in the current window.",
     ),
     OpenApiParameter(
-        "X-RateLimit-Reset", OpenApiTypes.INT, OpenApiParameter.HEADER, response=True, required=True,
+        "X-RateLimit-Reset",
+        OpenApiTypes.INT,
+        OpenApiParameter.HEADER,
+        response=True,
+        required=True,
         description="Unix time (seconds) when the window resets.",
     ),
     OpenApiParameter(
-        "Retry-After", OpenApiTypes.INT, OpenApiParameter.HEADER, response=[429], required=True,
+        "Retry-After",
+        OpenApiTypes.INT,
+        OpenApiParameter.HEADER,
+        response=[429],
+        required=True,
         description="Seconds to wait before retrying.",
     ),
 ]
@@ -101,7 +113,9 @@ class AutoSchema(SpectacularAutoSchema):
         codes = [429]
         if getattr(self.view, "authentication_required", True):
             codes.append(401)
-        if getattr(self.view, "admin_only", False) or self.method.lower() in getattr(self.view, "admin_only_methods", ()):
+        if getattr(self.view, "admin_only", False) or self.method.lower() in getattr(
+            self.view, "admin_only_methods", ()
+        ):
             codes.append(403)
         has_body = self.method in ("POST", "PUT", "PATCH")
         if has_body or self.method == "GET" and getattr(self.view, "query_serializer", None):

@@ -12,9 +12,7 @@ pytestmark = pytest.mark.django_db
 def test_an_admin_creates_a_key_sees_it_once_and_it_works(client, personas):
     client.force_login(personas.admin)
 
-    response = client.post(
-        "/settings/api-keys/", {"name": "CRM sync", "user": personas.agent_a.pk, "rate_limit": "50"}
-    )
+    response = client.post("/settings/api-keys/", {"name": "CRM sync", "user": personas.agent_a.pk, "rate_limit": "50"})
 
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"

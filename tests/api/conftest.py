@@ -95,4 +95,3 @@ def web_processes(django_db_setup, django_db_blocker):
     finally:
         for process in processes:
             process.stop()
-

@@ -30,7 +30,8 @@ def test_filters_status_channel_assignee_contact_and_updated_since(api, personas
 
     assert _ids(admin.get("/conversations", {"status": "resolved"})) == [str(third.uuid)]
     assert set(_ids(admin.get("/conversations", {"channel": str(personas.channel_a.uuid)}))) == {
-        str(first.uuid), str(third.uuid)
+        str(first.uuid),
+        str(third.uuid),
     }
     assert len(_ids(admin.get("/conversations", {"channel": "api"}))) == 3  # by medium
     assert _ids(admin.get("/conversations", {"assignee": str(personas.agent_b.uuid)})) == [str(second.uuid)]
@@ -42,8 +43,16 @@ def test_filters_status_channel_assignee_contact_and_updated_since(api, personas
 
 
 @pytest.mark.parametrize(
-    "params", [{"status": "bogus"}, {"assignee": "nobody"}, {"updated_since": "yesterday"}, {"cursor": "%%%"},
-               {"limit": 0}, {"limit": 101}, {"channel": "pigeon"}]
+    "params",
+    [
+        {"status": "bogus"},
+        {"assignee": "nobody"},
+        {"updated_since": "yesterday"},
+        {"cursor": "%%%"},
+        {"limit": 0},
+        {"limit": 101},
+        {"channel": "pigeon"},
+    ],
 )
 def test_bad_filters_are_a_400_naming_the_field(api, personas, params):
     response = api.as_user(personas.admin).get("/conversations", params)
@@ -83,7 +92,9 @@ def test_start_a_conversation_with_a_first_message(api, personas):
     assert response.status_code == 201, response.content
     body = response.json()
     assert (body["contact"]["id"], body["assignee"]["id"], body["status"]) == (
-        str(contact.uuid), str(personas.agent_a.uuid), "open"
+        str(contact.uuid),
+        str(personas.agent_a.uuid),
+        "open",
     )
     message = Message.objects.get(conversation__uuid=body["id"], content="Olá Lia!")
     assert message.status == Message.Status.QUEUED
@@ -108,7 +119,8 @@ def test_update_status_assignee_and_labels_in_one_partial_put(api, personas):
     conversation = conversation_with_customer(personas.channel_a)
     with capture_events() as seen:
         response = api.as_user(personas.agent_a).put(
-            f"/conversations/{conversation.uuid}", {"status": "pending", "assignee_id": None, "labels": ["vip", "billing"]}
+            f"/conversations/{conversation.uuid}",
+            {"status": "pending", "assignee_id": None, "labels": ["vip", "billing"]},
         )
 
     assert response.status_code == 200

@@ -16,7 +16,9 @@ def test_an_unknown_api_path_is_a_json_404(api, personas):
 
 def test_malformed_json_is_a_400(api, personas):
     response = api.as_user(personas.admin).client.post(
-        "/api/v1/contacts", data="{not json", content_type="application/json",
+        "/api/v1/contacts",
+        data="{not json",
+        content_type="application/json",
         headers={"Authorization": f"Bearer {api.as_user(personas.admin).token}"},
     )
 
@@ -26,7 +28,9 @@ def test_malformed_json_is_a_400(api, personas):
 
 def test_an_unsupported_body_type_is_a_415(api, personas):
     response = api.client.post(
-        "/api/v1/contacts", data="name=x", content_type="text/plain",
+        "/api/v1/contacts",
+        data="name=x",
+        content_type="text/plain",
         headers={"Authorization": f"Bearer {api.as_user(personas.admin).token}"},
     )
 
@@ -64,7 +68,9 @@ def test_text_the_database_cannot_store_is_a_400_not_a_500(api, personas, text):
     escaped = text.encode("unicode_escape").decode().replace("\\x00", "\\u0000")
     body = '{"name": "x", "custom_attributes": {"note": "' + escaped + '"}}'
     response = api.client.post(
-        "/api/v1/contacts", data=body, content_type="application/json",
+        "/api/v1/contacts",
+        data=body,
+        content_type="application/json",
         headers={"Authorization": f"Bearer {api.as_user(personas.admin).token}"},
     )
 

@@ -78,7 +78,9 @@ def test_channels(api, personas):
 def test_webhooks_and_the_delivery_log(api, personas, settings):
     settings.WEBHOOK_ALLOW_PRIVATE_URLS = True
     caller = api.as_user(personas.admin)
-    subscription = webhook_services.subscription_register(owner=personas.admin, url="http://127.0.0.1:9/h", events=["*"])
+    subscription = webhook_services.subscription_register(
+        owner=personas.admin, url="http://127.0.0.1:9/h", events=["*"]
+    )
     receive(personas.channel_a, sender_id="w0")
     small_subs = _queries(caller, "/webhooks")
     small_log = _queries(caller, f"/webhooks/{subscription.uuid}/deliveries")

@@ -142,7 +142,11 @@ def test_files_are_typed_by_their_content(api, personas, conversation):
     body = response.json()
     assert body["content_type"] == "image"
     [attachment] = body["attachments"]
-    assert (attachment["name"], attachment["content_type"], attachment["size"]) == ("invoice.pdf", "image/png", len(PNG))
+    assert (attachment["name"], attachment["content_type"], attachment["size"]) == (
+        "invoice.pdf",
+        "image/png",
+        len(PNG),
+    )
     assert attachment["url"].startswith("http://testserver/attachments/")
 
 
@@ -152,7 +156,9 @@ def test_messages_are_listed_in_time_order_with_cursor_pages(api, personas, conv
     ana = api.as_user(personas.agent_a)
 
     first = ana.get(f"/conversations/{conversation.uuid}/messages", {"limit": 3}).json()
-    second = ana.get(f"/conversations/{conversation.uuid}/messages", {"limit": 3, "cursor": first["next_cursor"]}).json()
+    second = ana.get(
+        f"/conversations/{conversation.uuid}/messages", {"limit": 3, "cursor": first["next_cursor"]}
+    ).json()
 
     contents = [m["content"] for m in first["results"] + second["results"] if m["content_type"] != "activity"]
     assert contents == ["Olá", "r0", "r1", "r2", "r3"]

@@ -256,3 +256,16 @@ def test_a_target_that_now_resolves_to_a_private_address_is_not_called(personas,
     delivery = WebhookDelivery.objects.get(subscription=subscription)
     assert delivery.status == WebhookDelivery.Status.FAILED
     assert "private" in delivery.last_error
+
+
+def test_once_disabled_the_rest_of_the_batch_is_not_sent(personas, subscription, receiver):
+    subscription.events = ["message.received"]
+    subscription.save()
+    receiver.script = [Reply(410, "gone")]
+    receive(personas.channel_a, sender_id="one")
+    receive(personas.channel_a, sender_id="two")
+
+    services.deliveries_drain()
+
+    assert len(receiver.received) == 1
+    assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {WebhookDelivery.Status.FAILED}

@@ -14,9 +14,7 @@ pytestmark = pytest.mark.django_db
 def test_subscribing_shows_the_secret_once(client, personas, public_dns):
     client.force_login(personas.admin)
 
-    response = client.post(
-        "/settings/webhooks/", {"url": "https://crm.example.com/in", "events": ["message.received"]}
-    )
+    response = client.post("/settings/webhooks/", {"url": "https://crm.example.com/in", "events": ["message.received"]})
 
     subscription = WebhookSubscription.objects.get()
     assert subscription.owner == personas.admin and subscription.events == ["message.received"]
@@ -37,7 +35,9 @@ def test_a_private_url_is_refused_on_the_form(client, personas, public_dns):
 def test_the_log_shows_attempts_and_redelivery_sends_again(client, personas, settings):
     settings.WEBHOOK_ALLOW_PRIVATE_URLS = True
     with CallbackServer() as receiver:
-        subscription = services.subscription_register(owner=personas.admin, url=receiver.url, events=["message.received"])
+        subscription = services.subscription_register(
+            owner=personas.admin, url=receiver.url, events=["message.received"]
+        )
         receiver.secret = subscription.secret
         receiver.script = [Reply(400, "unknown customer")]
         receive(personas.channel_a)
