@@ -13,7 +13,7 @@ from websockets.sync.client import connect
 
 from core import signing
 from tests.fakes.callback_server import CallbackServer
-from tests.servers import ROOT, base_env, daphne, free_port, manage, processes, wait_for_http
+from tests.servers import base_env, daphne, free_port, manage, processes, wait_for_http, ROOT
 
 pytestmark = pytest.mark.slow
 FERNET_KEY = "kG8Uq8sQm3m7b2pS2z6iYy1bqvY8Rk1d7nq0M4cJxXQ="
