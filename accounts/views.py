@@ -15,6 +15,7 @@ from accounts.forms import AgentForm, ProfileForm, TeamForm
 from accounts.models import Team, User
 
 
+
 def _with_language_cookie(response, language: str):
     from django.conf import settings
 
