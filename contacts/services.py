@@ -3,10 +3,12 @@
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from contacts import identities
 from contacts.models import Contact, ContactIdentity
 from core import events
+from core.exceptions import ApplicationError, Conflict
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,70 @@ def _fill_blanks(contact: Contact, *, name: str, email: str, phone: str) -> None
         changed.append("phone")
     if changed:
         contact.save(update_fields=[*changed, "updated_at"])
+
+
+# --- contacts created and edited by people (console, API) ---------------------------------------
+def _field_error(error_class, field: str, message: str):
+    code = "conflict" if error_class is Conflict else "invalid"
+    return error_class(message, extra={"code": code, "fields": {field: [message]}})
+
+
+def _normalized(field: str, medium: str, raw: str) -> str:
+    try:
+        return identities.normalize(medium, raw)
+    except identities.InvalidAddress as exc:
+        message = {
+            "email": _("Enter a valid e-mail address."),
+            "phone": _("Enter a valid phone number, e.g. +5511987654321."),
+        }.get(medium, _("This address is not valid."))
+        raise _field_error(ApplicationError, field, message) from exc
+
+
+def _attach(contact: Contact, pairs: list[tuple[str, str, str]]) -> None:
+    """Give `contact` these (field, medium, normalised address) identities; an address that
+    belongs to another contact is a Conflict (merging is a separate, deliberate act)."""
+    for field, medium, address in pairs:
+        owner = (
+            ContactIdentity.objects.filter(medium=medium, address=address)
+            .values_list("contact_id", flat=True)
+            .first()
+        )
+        if owner == contact.pk:
+            continue
+        if owner is not None:
+            raise _field_error(Conflict, field, _("Another contact already has this address."))
+        ContactIdentity.objects.create(contact=contact, medium=medium, address=address)
+
+
+@transaction.atomic
+def contact_create(
+    *,
+    name: str = "",
+    email: str = "",
+    phone: str = "",
+    custom_attributes: dict | None = None,
+    addresses: list[tuple[str, str]] = (),
+) -> Contact:
+    """Create a contact by hand with its addresses: `email` and `phone` become e-mail and phone
+    identities, `addresses` adds (medium, address) pairs (a WhatsApp number, ...). Raises
+    ApplicationError (400) for an address that cannot be normalised and Conflict (409) for one
+    that belongs to another contact; nothing is written then. Publishes `contact.created`."""
+    pairs = []
+    email = _normalized("email", "email", email) if email else ""
+    phone = _normalized("phone", "phone", phone) if phone else ""
+    if email:
+        pairs.append(("email", "email", email))
+    if phone:
+        pairs.append(("phone", "phone", phone))
+    for index, (medium, address) in enumerate(addresses):
+        field = f"identities.{index}.address"
+        pairs.append((field, medium, _normalized(field, medium, address)))
+    contact = Contact.objects.create(
+        name=name[:255], email=email, phone=phone, custom_attributes=custom_attributes or {}
+    )
+    _attach(contact, pairs)
+    events.publish(events.CONTACT_CREATED, contact_id=str(contact.uuid))
+    return contact
 
 
 @transaction.atomic

@@ -23,7 +23,7 @@ from conversations.attachments import StoredFile, attachment_create
 from conversations.models import Conversation, Message
 from core import events, tasks
 from core.db import insert_unless_conflict
-from core.exceptions import PolicyViolation
+from core.exceptions import Conflict, PolicyViolation
 
 PREVIEW_LENGTH = 160
 # The predicate of the partial unique index message_provider_id_unique, as Django writes it
@@ -126,6 +126,7 @@ def message_receive(*, channel: Channel, item: InboundMessage, files: list[Store
         attachment_create(message=message, stored=stored)
 
     Conversation.objects.filter(pk=conversation.pk).update(
+        updated_at=now,
         last_activity_at=now,
         last_inbound_at=now,
         last_message_preview=preview_of(item.content, item.content_type, [f.name for f in files]),
@@ -298,6 +299,7 @@ def message_send(
         attachment_create(message=message, stored=stored)
     if not draft.private:
         updates = {
+            "updated_at": now,
             "last_activity_at": now,
             "last_message_preview": preview_of(draft.content, draft.content_type, [f.name for f in draft.files]),
             "waiting_since": None,
@@ -311,14 +313,15 @@ def message_send(
 
 
 def recipient_identity(conversation: Conversation) -> ContactIdentity | None:
+    return contact_identity_on(contact_id=conversation.contact_id, channel=conversation.channel)
+
+
+def contact_identity_on(*, contact_id: int, channel: Channel) -> ContactIdentity | None:
+    """The contact's newest address on the channel's medium (where a reply would go)."""
     from channels_app.registry import adapter_class
 
-    medium = adapter_class(conversation.channel.kind).identity_medium
-    return (
-        ContactIdentity.objects.filter(contact_id=conversation.contact_id, medium=medium)
-        .order_by("-created_at")
-        .first()
-    )
+    medium = adapter_class(channel.kind).identity_medium
+    return ContactIdentity.objects.filter(contact_id=contact_id, medium=medium).order_by("-created_at").first()
 
 
 @transaction.atomic
@@ -382,7 +385,78 @@ def message_retry(*, message: Message, by: User | None) -> Message:
     return message
 
 
+@transaction.atomic
+def message_edit(*, message: Message, content: str, by: User | None) -> Message:
+    """Change the text of a private note, or of an outgoing message no worker has picked up yet
+    (still `queued`). Anything already on its way cannot be changed: Conflict when a worker took
+    it meanwhile, PolicyViolation otherwise. Publishes `message.updated`."""
+    if not content.strip():
+        raise PolicyViolation(_("A message cannot be empty."))
+    if message.private:
+        changed = Message.objects.filter(pk=message.pk, private=True).update(content=content, updated_at=timezone.now())
+    elif message.direction == Message.Direction.OUTBOUND and message.status == Message.Status.QUEUED:
+        changed = Message.objects.filter(pk=message.pk, status=Message.Status.QUEUED).update(
+            content=content, updated_at=timezone.now()
+        )
+        if not changed:
+            raise Conflict(_("This message is already being sent and can no longer be edited."))
+    else:
+        raise PolicyViolation(_("Only private notes and messages still waiting to be sent can be edited."))
+    message.content = content
+    if changed:
+        events.publish(events.MESSAGE_UPDATED, **_message_facts(message, edited=True))
+    return message
+
+
+@transaction.atomic
+def message_mark_read(*, message: Message, by: User | None) -> Message:
+    """Someone on our side read a contact's message: it and the earlier ones get `read_at`, and
+    the conversation's unread count drops to the contact's messages after it (never rises).
+    PolicyViolation for a message that is not the contact's. Publishes `message.updated`."""
+    if message.direction != Message.Direction.INBOUND:
+        raise PolicyViolation(_("Only a contact's messages can be marked read."))
+    now = timezone.now()
+    inbound = Message.objects.filter(conversation_id=message.conversation_id, direction=Message.Direction.INBOUND)
+    inbound.filter(read_at__isnull=True, created_at__lte=message.created_at).update(read_at=now, updated_at=now)
+    unread_after = inbound.filter(created_at__gt=message.created_at).count()
+    lowered = Conversation.objects.filter(pk=message.conversation_id, unread_count__gt=unread_after).update(
+        unread_count=unread_after, updated_at=now
+    )
+    message.read_at = message.read_at or now
+    events.publish(events.MESSAGE_UPDATED, **_message_facts(message, read=True))
+    if lowered:
+        events.publish(events.CONVERSATION_UPDATED, **_facts(message.conversation, unread_count=unread_after))
+    return message
+
+
 # --- conversation actions ---------------------------------------------------------------------
+@transaction.atomic
+def conversation_start(
+    *,
+    channel: Channel,
+    contact: Contact,
+    by: User | None,
+    subject: str = "",
+    assignee: User | None = None,
+    draft: Draft | None = None,
+) -> tuple[Conversation, Message | None]:
+    """Start a conversation with a contact on a channel (an agent or API client reaching out),
+    optionally assigned and with a first message (sent through `message_send`, so the channel's
+    policy applies and a refusal rolls everything back). The contact needs an address on the
+    channel's medium. Publishes `conversation.created` (and `conversation.assigned`,
+    `message.created`)."""
+    if contact_identity_on(contact_id=contact.pk, channel=channel) is None:
+        raise PolicyViolation(_("This contact has no address on this channel."))
+    conversation = Conversation.objects.create(
+        channel=channel, contact=contact, subject=subject[:255], team=channel.assignment_team
+    )
+    events.publish(events.CONVERSATION_CREATED, **_facts(conversation, contact_id=str(contact.uuid)))
+    if assignee is not None:
+        conversation_assign(conversation=conversation, assignee=assignee, by=by)
+    message = message_send(conversation=conversation, draft=draft, sender=by) if draft is not None else None
+    return conversation, message
+
+
 def _log_activity(conversation: Conversation, text: str, by: User | None, **payload) -> Message:
     message = Message.objects.create(
         conversation=conversation,
@@ -407,7 +481,7 @@ def conversation_assign(
     Logs the change in the timeline and publishes `conversation.assigned`.
     """
     previous = conversation.assignee_id
-    updates = {"assignee": assignee}
+    updates = {"assignee": assignee, "updated_at": timezone.now()}
     if team is not None:
         updates["team"] = team
     Conversation.objects.filter(pk=conversation.pk).update(**updates)
@@ -455,7 +529,7 @@ def conversation_set_status(
     conversation.snoozed_until = snoozed_until if status == Conversation.Status.SNOOZED else None
     conversation.resolved_at = now if status == Conversation.Status.RESOLVED else None
     Conversation.objects.filter(pk=conversation.pk).update(
-        status=status, snoozed_until=conversation.snoozed_until, resolved_at=conversation.resolved_at
+        status=status, snoozed_until=conversation.snoozed_until, resolved_at=conversation.resolved_at, updated_at=now
     )
     labels = dict(Conversation.Status.choices)
     who = by.display_name if by else _("the system")
@@ -485,7 +559,9 @@ def conversations_wake_snoozed() -> int:
 @transaction.atomic
 def conversation_mark_read(*, conversation: Conversation, by: User) -> None:
     """An agent read the conversation: clear the unread count."""
-    if Conversation.objects.filter(pk=conversation.pk).filter(~Q(unread_count=0)).update(unread_count=0):
+    if Conversation.objects.filter(pk=conversation.pk).filter(~Q(unread_count=0)).update(
+        unread_count=0, updated_at=timezone.now()
+    ):
         events.publish(events.CONVERSATION_UPDATED, **_facts(conversation, unread_count=0))
 
 
@@ -504,6 +580,7 @@ def conversation_set_labels(*, conversation: Conversation, labels: list, by: Use
     if before == after:
         return
     conversation.labels.set(labels)
+    Conversation.objects.filter(pk=conversation.pk).update(updated_at=timezone.now())
     events.publish(events.CONVERSATION_UPDATED, **_facts(conversation, labels=sorted(label.name for label in labels)))
 
 
