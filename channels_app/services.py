@@ -78,7 +78,9 @@ def inbound_drain() -> int:
     """Process due inbound events in batches until none is left. Returns how many were applied."""
     tasks.drain_started("inbound")
     done = 0
-    due = claims.due_or_expired(pending_status=InboundEvent.Status.PENDING, claimed_status=InboundEvent.Status.PROCESSING)
+    due = claims.due_or_expired(
+        pending_status=InboundEvent.Status.PENDING, claimed_status=InboundEvent.Status.PROCESSING
+    )
     while True:
         ids = claims.claim_batch(
             InboundEvent.objects.all(),
@@ -100,15 +102,16 @@ def inbound_event_process(*, event: InboundEvent) -> bool:
     again after a backoff; after INBOUND_MAX_ATTEMPTS it is parked as `failed` (visible in
     monitoring, re-runnable from the admin)."""
     try:
-        channel = event.channel
-        adapter = registry.adapter_for(channel)
-        items = [
-            _download_all(adapter, item) if isinstance(item, InboundMessage) else (item, [])
-            for item in adapter.parse(bytes(event.body), event.headers)
-        ]
+        items = []
+        for channel, body in _channel_parts(event):
+            adapter = registry.adapter_for(channel)
+            items += [
+                (adapter, *(_download_all(adapter, item) if isinstance(item, InboundMessage) else (item, [])))
+                for item in adapter.parse(body, event.headers)
+            ]
         with transaction.atomic():
-            for item, files in items:
-                _apply(channel, item, files)
+            for adapter, item, files in items:
+                _apply(adapter, item, files)
             InboundEvent.objects.filter(pk=event.pk).update(
                 status=InboundEvent.Status.PROCESSED, processed_at=timezone.now(), last_error="", lease_until=None
             )
@@ -119,7 +122,25 @@ def inbound_event_process(*, event: InboundEvent) -> bool:
         return False
 
 
-def _apply(channel: Channel, item, files: list[StoredFile]) -> None:
+def _channel_parts(event: InboundEvent) -> list[tuple[Channel, bytes]]:
+    """The channel(s) an event belongs to, with the body each one parses. A per-channel webhook
+    names its channel; an app-level one (one URL for many channels, e.g. one Meta app serving
+    many WhatsApp numbers) is split by the adapter and each part routed by a lookup. Parts for
+    channels we do not know are acknowledged and logged, not errors."""
+    if event.channel_id is not None:
+        return [(event.channel, bytes(event.body))]
+    parts = []
+    for lookup, body in registry.adapter_class(event.kind).route(body=bytes(event.body), endpoint=event.endpoint):
+        channel = Channel.objects.filter(kind=event.kind, is_active=True, **lookup).order_by("id").first()
+        if channel is None:
+            logger.info("inbound event %s: no active %s channel matches %s; acknowledged", event.pk, event.kind, lookup)
+            continue
+        parts.append((channel, body))
+    return parts
+
+
+def _apply(adapter, item, files: list[StoredFile]) -> None:
+    channel = adapter.channel
     if isinstance(item, InboundMessage):
         conversation_services.message_receive(channel=channel, item=item, files=files)
     elif isinstance(item, StatusUpdate):
@@ -132,6 +153,8 @@ def _apply(channel: Channel, item, files: list[StoredFile]) -> None:
             email=item.sender.email,
             phone=item.sender.phone,
         )
+    else:
+        adapter.apply(item)  # provider-specific (e.g. a WhatsApp template approved or paused)
 
 
 def _download_all(adapter, item: InboundMessage) -> tuple[InboundMessage, list[StoredFile]]:
@@ -144,7 +167,10 @@ def _download_all(adapter, item: InboundMessage) -> tuple[InboundMessage, list[S
             data = remote.data if remote.data is not None else adapter.fetch_attachment(remote)
             files.append(
                 prepare_file(
-                    name=remote.name, data=data, declared_type=remote.content_type, max_bytes=adapter.max_attachment_bytes
+                    name=remote.name,
+                    data=data,
+                    declared_type=remote.content_type,
+                    max_bytes=adapter.max_attachment_bytes,
                 )
             )
         except ChannelError as exc:
@@ -215,7 +241,9 @@ def message_deliver(*, message: Message) -> bool:
         return False
     except Exception as exc:  # a bug must not lose the message: retry, and say so
         logger.exception("sending message %s failed unexpectedly", message.uuid)
-        _send_failed(message, ChannelError(_("Internal error while sending: %(error)s") % {"error": type(exc).__name__}))
+        _send_failed(
+            message, ChannelError(_("Internal error while sending: %(error)s") % {"error": type(exc).__name__})
+        )
         return False
     conversation_services.message_mark_sent(message=message, result=result)
     if message.channel.status != Channel.Status.OK:
@@ -226,7 +254,9 @@ def message_deliver(*, message: Message) -> bool:
 def _send_failed(message: Message, exc: ChannelError) -> None:
     final = exc.permanent or message.attempts >= OUTBOUND_MAX_ATTEMPTS
     if final:
-        conversation_services.message_mark_send_failed(message=message, reason=exc.message, code=exc.code, retry_at=None)
+        conversation_services.message_mark_send_failed(
+            message=message, reason=exc.message, code=exc.code, retry_at=None
+        )
     else:
         conversation_services.message_mark_send_failed(
             message=message,
@@ -271,6 +301,30 @@ def _reader(attachment):
             return handle.read()
 
     return read
+
+
+# --- read receipts ----------------------------------------------------------------------------
+def conversation_read_receipt_send(*, conversation_id: int) -> bool:
+    """Tell the customer's provider that an agent read their messages (WhatsApp's blue ticks),
+    for channels whose adapter `marks_read`. Queued by conversations.services.conversation_mark_read;
+    losing one only costs a tick. Returns whether the provider was told."""
+    message = (
+        Message.objects.filter(conversation_id=conversation_id, direction=Message.Direction.INBOUND)
+        .exclude(provider_message_id="")
+        .select_related("channel")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if message is None or not registry.adapter_class(message.channel.kind).marks_read:
+        return False
+    try:
+        registry.adapter_for(message.channel).mark_read(provider_message_id=message.provider_message_id)
+    except ChannelError as exc:
+        logger.info("read receipt for conversation %s not sent: %s", conversation_id, exc.message)
+        if exc.reconnect:
+            channel_set_status(channel=message.channel, status=Channel.Status.NEEDS_RECONNECT, error=exc.message)
+        return False
+    return True
 
 
 # --- channel setup ----------------------------------------------------------------------------

@@ -193,9 +193,11 @@ def message_status_apply(*, channel: Channel, update: StatusUpdate) -> bool:
     if update.message_uuid:
         message = outbound.filter(uuid=update.message_uuid).select_related("conversation__channel").first()
     else:
-        message = outbound.filter(provider_message_id=update.provider_message_id).select_related(
-            "conversation__channel"
-        ).first()
+        message = (
+            outbound.filter(provider_message_id=update.provider_message_id)
+            .select_related("conversation__channel")
+            .first()
+        )
     if message is None:
         if update.provider_message_id:
             PendingStatus.objects.create(
@@ -336,7 +338,9 @@ def message_mark_sent(*, message: Message, result: SendResult) -> bool:
     if result.state != Message.Status.SENT:
         _advance(message, state=result.state)
     if fields["provider_message_id"]:
-        early = PendingStatus.objects.filter(channel_id=message.channel_id, provider_message_id=result.provider_message_id)
+        early = PendingStatus.objects.filter(
+            channel_id=message.channel_id, provider_message_id=result.provider_message_id
+        )
         for pending in sorted(early, key=lambda p: (RANK.get(p.state, 9), p.occurred_at)):
             _advance(message, state=pending.state, error=pending.error, at=pending.occurred_at)
         early.delete()
@@ -460,9 +464,7 @@ def conversation_set_status(
         action="status_changed",
         status=status,
     )
-    events.publish(
-        events.CONVERSATION_STATUS_CHANGED, **_facts(conversation, previous_status=previous, status=status)
-    )
+    events.publish(events.CONVERSATION_STATUS_CHANGED, **_facts(conversation, previous_status=previous, status=status))
     return conversation
 
 
@@ -478,6 +480,11 @@ def conversations_wake_snoozed() -> int:
 
 @transaction.atomic
 def conversation_mark_read(*, conversation: Conversation, by: User) -> None:
-    """An agent read the conversation: clear the unread count."""
+    """An agent read the conversation: clear the unread count, and, on channels that show it
+    (WhatsApp's blue ticks), queue telling the customer's provider."""
+    from channels_app.registry import adapter_class
+
     if Conversation.objects.filter(pk=conversation.pk).filter(~Q(unread_count=0)).update(unread_count=0):
         events.publish(events.CONVERSATION_UPDATED, **_facts(conversation, unread_count=0))
+        if adapter_class(conversation.channel.kind).marks_read:
+            tasks.run("channels_app.tasks.conversation_read_receipt_send", conversation.pk)

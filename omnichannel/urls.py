@@ -10,5 +10,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("channels_app.urls")),
+    path("", include("channels_app.providers.whatsapp.urls")),
     path("", include("conversations.urls")),
 ]
