@@ -88,5 +88,9 @@ class MessageTemplate(models.Model):
         return f"{self.name} ({self.language})"
 
     @property
+    def status_label(self) -> str:
+        return str(dict(self.Status.choices).get(self.status, self.status))
+
+    @property
     def is_sendable(self) -> bool:
         return self.status == self.Status.APPROVED

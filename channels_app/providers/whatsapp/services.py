@@ -137,12 +137,7 @@ def _template_draft(*, channel: Channel, template: MessageTemplate, parameters: 
     if not template.is_sendable:
         raise PolicyViolation(
             _("The template “%(name)s” is %(status)s at Meta: only approved templates can be sent.")
-            % {
-                "name": template.name,
-                "status": template.get_status_display()
-                if template.status in MessageTemplate.Status.values
-                else template.status,
-            }
+            % {"name": template.name, "status": template.status_label.lower()}
         )
     try:
         components = templating.send_components(template.components, parameters)
@@ -198,15 +193,17 @@ def conversation_start(
         raise PolicyViolation(_("Conversations can only be started with a template on WhatsApp channels."))
     draft = _template_draft(channel=channel, template=template, parameters=parameters)
     try:
+        # A number typed by an agent is normalised first: only Meta's own spelling of a wa_id is
+        # kept as the identity's provider address.
         if contact is None:
             if not phone.strip():
                 raise PolicyViolation(_("Choose a contact or type a phone number."))
-            contact = contact_resolve(medium="whatsapp", address=phone).contact
+            contact = contact_resolve(medium="whatsapp", address=identities.normalize_phone(phone)).contact
         elif not contact.identities.filter(medium="whatsapp").exists():
             number = phone.strip() or contact.phone
             if not number:
                 raise PolicyViolation(_("This contact has no phone number: type the WhatsApp number to use."))
-            identity_attach(contact=contact, medium="whatsapp", address=number)
+            identity_attach(contact=contact, medium="whatsapp", address=identities.normalize_phone(number))
     except identities.InvalidAddress as exc:
         raise PolicyViolation(
             _("This is not a valid phone number: %(number)s") % {"number": phone or contact.phone}
