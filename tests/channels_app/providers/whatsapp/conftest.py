@@ -35,7 +35,12 @@ def make_channel(name="Loja WhatsApp", **settings) -> Channel:
     return Channel.objects.create(
         kind="whatsapp",
         name=name,
-        settings={"phone_number_id": PHONE_NUMBER_ID, "waba_id": WABA_ID, "display_phone_number": "+1 555 078 3881", **settings},
+        settings={
+            "phone_number_id": PHONE_NUMBER_ID,
+            "waba_id": WABA_ID,
+            "display_phone_number": "+1 555 078 3881",
+            **settings,
+        },
         credentials={"access_token": ACCESS_TOKEN, "app_secret": APP_SECRET, "verify_token": VERIFY_TOKEN},
     )
 

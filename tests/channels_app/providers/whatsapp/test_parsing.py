@@ -67,30 +67,54 @@ def _media(items, *, content_type, media_id, name, mime, caption=""):
 
 
 def case_image(items):
-    _media(items, content_type="image", media_id="1029384756601234", name="image-1029384756601234.jpg",
-           mime="image/jpeg", caption="A caixa chegou amassada")
+    _media(
+        items,
+        content_type="image",
+        media_id="1029384756601234",
+        name="image-1029384756601234.jpg",
+        mime="image/jpeg",
+        caption="A caixa chegou amassada",
+    )
 
 
 def case_audio_voice(items):
-    item = _media(items, content_type="audio", media_id="1029384756601235", name="audio-1029384756601235.ogg",
-                  mime="audio/ogg")
+    item = _media(
+        items, content_type="audio", media_id="1029384756601235", name="audio-1029384756601235.ogg", mime="audio/ogg"
+    )
     assert item.payload["media"]["voice"] is True
     assert item.payload["media"]["mime_type"] == "audio/ogg; codecs=opus"
 
 
 def case_video(items):
-    _media(items, content_type="video", media_id="1029384756601236", name="video-1029384756601236.mp4",
-           mime="video/mp4", caption="Vídeo do produto")
+    _media(
+        items,
+        content_type="video",
+        media_id="1029384756601236",
+        name="video-1029384756601236.mp4",
+        mime="video/mp4",
+        caption="Vídeo do produto",
+    )
 
 
 def case_document(items):
-    _media(items, content_type="file", media_id="1029384756601237", name="comprovante-pix.pdf",
-           mime="application/pdf", caption="Segue o comprovante")
+    _media(
+        items,
+        content_type="file",
+        media_id="1029384756601237",
+        name="comprovante-pix.pdf",
+        mime="application/pdf",
+        caption="Segue o comprovante",
+    )
 
 
 def case_sticker(items):
-    item = _media(items, content_type="sticker", media_id="1029384756601238", name="sticker-1029384756601238.webp",
-                  mime="image/webp")
+    item = _media(
+        items,
+        content_type="sticker",
+        media_id="1029384756601238",
+        name="sticker-1029384756601238.webp",
+        mime="image/webp",
+    )
     assert item.payload["media"]["animated"] is False
 
 
@@ -134,7 +158,10 @@ def case_interactive_list_reply(items):
     item = _one(items)
     assert item.content == "Sedex\nEntrega em 1 a 2 dias"
     assert item.payload["reply"] == {
-        "type": "list_reply", "id": "express", "title": "Sedex", "description": "Entrega em 1 a 2 dias"
+        "type": "list_reply",
+        "id": "express",
+        "title": "Sedex",
+        "description": "Entrega em 1 a 2 dias",
     }
 
 
@@ -247,6 +274,9 @@ def test_an_app_level_delivery_is_split_per_phone_number():
 
 
 def test_unknown_fields_and_odd_shapes_are_ignored_not_errors():
-    body = b'{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"account_update","value":{}}]},"x"]}'
+    body = (
+        b'{"object":"whatsapp_business_account",'
+        b'"entry":[{"id":"1","changes":[{"field":"account_update","value":{}}]},"x"]}'
+    )
     assert parsing.parse(body, phone_number_id=PHONE_NUMBER_ID) == []
     assert parsing.dedupe_key(body).startswith("sha256:")

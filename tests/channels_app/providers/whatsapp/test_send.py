@@ -121,7 +121,10 @@ def test_a_list_is_sent_with_its_sections_and_rows(conversation, graph):
         "type": "list",
         "button": "Ver opções",
         "sections": [
-            {"title": "Frete", "rows": [{"id": "pac", "title": "PAC", "description": "5 a 8 dias"}, {"id": "sedex", "title": "Sedex"}]},
+            {
+                "title": "Frete",
+                "rows": [{"id": "pac", "title": "PAC", "description": "5 a 8 dias"}, {"id": "sedex", "title": "Sedex"}],
+            },
             {"title": "Retirar", "rows": [{"id": "loja", "title": "Na loja"}]},
         ],
     }
@@ -135,7 +138,10 @@ def test_a_list_is_sent_with_its_sections_and_rows(conversation, graph):
             "sections": [
                 {
                     "title": "Frete",
-                    "rows": [{"id": "pac", "title": "PAC", "description": "5 a 8 dias"}, {"id": "sedex", "title": "Sedex"}],
+                    "rows": [
+                        {"id": "pac", "title": "PAC", "description": "5 a 8 dias"},
+                        {"id": "sedex", "title": "Sedex"},
+                    ],
                 },
                 {"title": "Retirar", "rows": [{"id": "loja", "title": "Na loja"}]},
             ],
@@ -146,10 +152,17 @@ def test_a_list_is_sent_with_its_sections_and_rows(conversation, graph):
 @pytest.mark.parametrize(
     "payload, reason",
     [
-        ({"type": "button", "buttons": [{"id": str(i), "title": f"Opção {i}"} for i in range(4)]}, "1 to 3 reply buttons"),
+        (
+            {"type": "button", "buttons": [{"id": str(i), "title": f"Opção {i}"} for i in range(4)]},
+            "1 to 3 reply buttons",
+        ),
         ({"type": "button", "buttons": [{"id": "a", "title": "Um título longo demais aqui"}]}, "longer than 20"),
         (
-            {"type": "list", "button": "Ver", "sections": [{"title": "S", "rows": [{"id": str(i), "title": "x"} for i in range(11)]}]},
+            {
+                "type": "list",
+                "button": "Ver",
+                "sections": [{"title": "S", "rows": [{"id": str(i), "title": "x"} for i in range(11)]}],
+            },
             "at most 10 rows",
         ),
     ],
@@ -201,7 +214,9 @@ def test_an_audio_with_text_is_refused_with_a_reason_before_uploading(conversati
 
 
 def test_outside_the_24_hour_window_only_templates_are_accepted_before_calling_meta(conversation, graph):
-    Conversation.objects.filter(pk=conversation.pk).update(last_inbound_at=timezone.now() - timedelta(hours=24, minutes=1))
+    Conversation.objects.filter(pk=conversation.pk).update(
+        last_inbound_at=timezone.now() - timedelta(hours=24, minutes=1)
+    )
     conversation.refresh_from_db()
 
     with pytest.raises(PolicyViolation) as refused:
@@ -216,7 +231,9 @@ def test_outside_the_24_hour_window_only_templates_are_accepted_before_calling_m
 
 
 def test_just_inside_the_window_a_free_form_reply_is_accepted(conversation, graph):
-    Conversation.objects.filter(pk=conversation.pk).update(last_inbound_at=timezone.now() - timedelta(hours=23, minutes=59))
+    Conversation.objects.filter(pk=conversation.pk).update(
+        last_inbound_at=timezone.now() - timedelta(hours=23, minutes=59)
+    )
     conversation.refresh_from_db()
 
     assert _send(conversation, "Ainda dá tempo").status == Message.Status.SENT
@@ -275,7 +292,9 @@ def test_rate_limits_and_meta_errors_are_retried_with_backoff(conversation, grap
 
 
 def test_an_unknown_4xx_is_permanent_with_meta_s_details(conversation, graph):
-    graph.sandbox.script.append(sandbox.Scripted(131009, "Parameter value is not valid", "to: invalid phone", http_status=400))
+    graph.sandbox.script.append(
+        sandbox.Scripted(131009, "Parameter value is not valid", "to: invalid phone", http_status=400)
+    )
 
     message = _send(conversation, "Oi")
 

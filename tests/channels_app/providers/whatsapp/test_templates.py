@@ -36,8 +36,14 @@ def synced(wa_channel, graph):
 
 def test_sync_stores_every_template_of_the_waba_following_meta_s_paging(wa_channel, graph):
     graph.sandbox.templates = lambda waba: [
-        {"id": str(i), "name": f"t{i:03}", "language": "pt_BR", "status": "APPROVED", "category": "UTILITY",
-         "components": [{"type": "BODY", "text": "Oi"}]}
+        {
+            "id": str(i),
+            "name": f"t{i:03}",
+            "language": "pt_BR",
+            "status": "APPROVED",
+            "category": "UTILITY",
+            "components": [{"type": "BODY", "text": "Oi"}],
+        }
         for i in range(130)
     ]
 
@@ -71,7 +77,9 @@ def test_sync_records_status_category_components_and_marks_vanished_templates_de
     wa_services.template_sync(channel=wa_channel)
 
     assert set(MessageTemplate.objects.filter(status="DELETED").values_list("name", flat=True)) == {
-        "order_update", "promo_natal", "cupom_relampago"
+        "order_update",
+        "promo_natal",
+        "cupom_relampago",
     }
     assert [t.name for t in templates_for_channel(wa_channel)] == ["boas_vindas", "pedido_enviado"]
 
@@ -107,7 +115,11 @@ def test_a_template_with_parameters_is_sent_as_meta_s_exact_json(conversation, g
     # Outside the window: only a template may go.
     Conversation.objects.filter(pk=conversation.pk).update(last_inbound_at=timezone.now() - timedelta(days=3))
     conversation.refresh_from_db()
-    parameters = {"header": {"1": "#4521"}, "body": ["Maria", "#4521", "2 dias"], "buttons": {"0": "4521", "1": "AGENT"}}
+    parameters = {
+        "header": {"1": "#4521"},
+        "body": ["Maria", "#4521", "2 dias"],
+        "buttons": {"0": "4521", "1": "AGENT"},
+    }
 
     message = wa_services.template_message_send(
         conversation=conversation, template=synced["pedido_enviado"], parameters=parameters, sender=None
@@ -154,7 +166,10 @@ def test_a_template_with_parameters_is_sent_as_meta_s_exact_json(conversation, g
 
 def test_named_parameters_are_sent_with_their_names(conversation, graph, synced):
     wa_services.template_message_send(
-        conversation=conversation, template=synced["boas_vindas"], parameters={"body": {"first_name": "Maria"}}, sender=None
+        conversation=conversation,
+        template=synced["boas_vindas"],
+        parameters={"body": {"first_name": "Maria"}},
+        sender=None,
     )
     services.outbound_drain()
 
@@ -236,7 +251,12 @@ def test_an_agent_starts_a_conversation_with_a_new_phone_number(wa_channel, grap
     assert conversation.assignee == personas.agent_a
     assert conversation.contact.phone == "+5521998761234"
     assert graph.sent()[0].json["to"] == "+5521998761234"
-    assert [e.name for e in seen] == ["contact.created", "conversation.created", "conversation.assigned", "message.created"]
+    assert [e.name for e in seen] == [
+        "contact.created",
+        "conversation.created",
+        "conversation.assigned",
+        "message.created",
+    ]
     message.refresh_from_db()
     assert message.status == Message.Status.SENT
 
@@ -245,7 +265,11 @@ def test_starting_with_a_contact_known_by_sms_reuses_the_contact(wa_channel, gra
     sms = contact_resolve(medium="phone", address="+55 11 98765-4321", name="Maria Silva").contact
 
     message = wa_services.conversation_start(
-        channel=wa_channel, template=synced["order_update"], parameters={"body": ["Maria", "#9"]}, sender=None, contact=sms
+        channel=wa_channel,
+        template=synced["order_update"],
+        parameters={"body": ["Maria", "#9"]},
+        sender=None,
+        contact=sms,
     )
 
     assert message.conversation.contact == sms
@@ -253,17 +277,27 @@ def test_starting_with_a_contact_known_by_sms_reuses_the_contact(wa_channel, gra
     assert Contact.objects.count() == 1
 
 
-def test_starting_reuses_the_open_conversation_and_keeps_the_customer_s_window(client, conversation, wa_channel, synced):
+def test_starting_reuses_the_open_conversation_and_keeps_the_customer_s_window(
+    client, conversation, wa_channel, synced
+):
     contact = conversation.contact
 
     message = wa_services.conversation_start(
-        channel=wa_channel, template=synced["order_update"], parameters={"body": ["Maria", "#9"]}, sender=None, contact=contact
+        channel=wa_channel,
+        template=synced["order_update"],
+        parameters={"body": ["Maria", "#9"]},
+        sender=None,
+        contact=contact,
     )
     assert message.conversation == conversation
 
     Conversation.objects.update(status=Conversation.Status.RESOLVED)
     message = wa_services.conversation_start(
-        channel=wa_channel, template=synced["order_update"], parameters={"body": ["Maria", "#9"]}, sender=None, contact=contact
+        channel=wa_channel,
+        template=synced["order_update"],
+        parameters={"body": ["Maria", "#9"]},
+        sender=None,
+        contact=contact,
     )
     new = message.conversation
     assert new != conversation
@@ -276,7 +310,11 @@ def test_a_number_belonging_to_another_contact_is_a_conflict_and_nothing_is_writ
 
     with pytest.raises(Conflict):
         wa_services.conversation_start(
-            channel=wa_channel, template=synced["order_update"], parameters={"body": ["x", "y"]}, sender=None, contact=other
+            channel=wa_channel,
+            template=synced["order_update"],
+            parameters={"body": ["x", "y"]},
+            sender=None,
+            contact=other,
         )
     assert not Conversation.objects.exists()
 
@@ -284,6 +322,10 @@ def test_a_number_belonging_to_another_contact_is_a_conflict_and_nothing_is_writ
 def test_an_invalid_phone_number_is_refused(wa_channel, synced):
     with pytest.raises(PolicyViolation):
         wa_services.conversation_start(
-            channel=wa_channel, template=synced["order_update"], parameters={"body": ["x", "y"]}, sender=None, phone="12"
+            channel=wa_channel,
+            template=synced["order_update"],
+            parameters={"body": ["x", "y"]},
+            sender=None,
+            phone="12",
         )
     assert not Contact.objects.exists()

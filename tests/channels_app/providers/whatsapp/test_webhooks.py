@@ -82,7 +82,9 @@ def test_a_delivery_that_is_not_meta_s_is_refused_and_nothing_is_stored(client, 
     elif tamper == "sha1 header only":
         response = client.post(url, data=body, content_type="application/json", HTTP_X_HUB_SIGNATURE="sha1=abc")
     else:
-        response = post_webhook(client, url, body, signature_value=signature.sign(APP_SECRET, body).removeprefix("sha256="))
+        response = post_webhook(
+            client, url, body, signature_value=signature.sign(APP_SECRET, body).removeprefix("sha256=")
+        )
 
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "invalid_signature"
@@ -134,7 +136,9 @@ def test_a_retry_in_a_different_envelope_still_gives_one_message(client, wa_chan
 # --- the app-level URL --------------------------------------------------------------------------
 @pytest.fixture
 def meta_app(db):
-    return wa_services.meta_app_create(name="Loja app", app_id="1234", app_secret="app-level-secret", verify_token="vt-app")
+    return wa_services.meta_app_create(
+        name="Loja app", app_id="1234", app_secret="app-level-secret", verify_token="vt-app"
+    )
 
 
 def test_the_app_level_handshake_uses_the_meta_app_s_verify_token(client, meta_app):
@@ -165,7 +169,10 @@ def test_the_app_level_url_routes_each_change_by_phone_number_id(client, meta_ap
     make_channel("Loja de outro app", phone_number_id="999999999999999")  # not this app's number
 
     response = post_webhook(
-        client, f"/webhooks/whatsapp/app/{meta_app.uuid}/", fixture_bytes("app_level_three_numbers"), secret="app-level-secret"
+        client,
+        f"/webhooks/whatsapp/app/{meta_app.uuid}/",
+        fixture_bytes("app_level_three_numbers"),
+        secret="app-level-secret",
     )
     assert response.status_code == 200
     event = InboundEvent.objects.get()
@@ -190,7 +197,8 @@ def test_a_channel_of_a_meta_app_accepts_the_app_s_signature_on_its_own_url(clie
     assert post_to_channel(client, channel, fixture_bytes("text"), secret="app-level-secret").status_code == 200
     assert post_to_channel(client, channel, fixture_bytes("text_forwarded"), secret=APP_SECRET).status_code == 401
     get = client.get(
-        f"/webhooks/whatsapp/{channel.uuid}/", {"hub.mode": "subscribe", "hub.verify_token": "vt-app", "hub.challenge": "7"}
+        f"/webhooks/whatsapp/{channel.uuid}/",
+        {"hub.mode": "subscribe", "hub.verify_token": "vt-app", "hub.challenge": "7"},
     )
     assert get.content == b"7"
 

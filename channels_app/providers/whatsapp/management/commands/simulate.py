@@ -2,7 +2,7 @@
 
     python manage.py simulate whatsapp --channel <uuid or name> --from +5511999990000 --text "Olá"
     ... --image photo.jpg --caption "Olha isso" | --audio note.ogg | --video clip.mp4
-    ... --document boleto.pdf | --sticker s.webp | --location -23.5614,-46.6559 --place "Av. Paulista"
+    ... --document boleto.pdf | --sticker s.webp | --location=-23.5614,-46.6559 --place "Av. Paulista"
     ... --contact "Maria Silva:+5511988887777" | --button-reply yes:Sim | --list-reply row-2:Entrega
     ... --template-button TRACK:Rastrear | --reaction 👍 [--to <wamid>] | --unreact [--to <wamid>]
     ... --reply-to <wamid|last> --name "Maria" --show
@@ -132,7 +132,7 @@ class Command(BaseCommand):
             try:
                 latitude, longitude = (float(x) for x in options["location"].split(","))
             except ValueError as exc:
-                raise CommandError("--location takes LAT,LNG, e.g. -23.5614,-46.6559") from exc
+                raise CommandError("--location takes LAT,LNG, e.g. --location=-23.5614,-46.6559") from exc
             return simulator.location(latitude, longitude, name=options["place"]), reply_to
         if options["contact"]:
             name, phone = _pair(options["contact"], "--contact")
@@ -140,7 +140,7 @@ class Command(BaseCommand):
         if options["button_reply"]:
             return simulator.button_reply(
                 *_pair(options["button_reply"], "--button-reply")
-            ), reply_to or last_business_wamid(channel, sender)
+            ), reply_to or last_business_wamid(channel=channel, phone=sender)
         if options["list_reply"]:
             return simulator.list_reply(*_pair(options["list_reply"], "--list-reply")), reply_to or last_business_wamid(
                 channel, sender
