@@ -78,9 +78,7 @@ def inbound_drain() -> int:
     """Process due inbound events in batches until none is left. Returns how many were applied."""
     tasks.drain_started("inbound")
     done = 0
-    due = claims.due_or_expired(
-        pending_status=InboundEvent.Status.PENDING, claimed_status=InboundEvent.Status.PROCESSING
-    )
+    due = claims.due_or_expired(pending_status=InboundEvent.Status.PENDING, claimed_status=InboundEvent.Status.PROCESSING)
     while True:
         ids = claims.claim_batch(
             InboundEvent.objects.all(),
@@ -167,10 +165,7 @@ def _download_all(adapter, item: InboundMessage) -> tuple[InboundMessage, list[S
             data = remote.data if remote.data is not None else adapter.fetch_attachment(remote)
             files.append(
                 prepare_file(
-                    name=remote.name,
-                    data=data,
-                    declared_type=remote.content_type,
-                    max_bytes=adapter.max_attachment_bytes,
+                    name=remote.name, data=data, declared_type=remote.content_type, max_bytes=adapter.max_attachment_bytes
                 )
             )
         except ChannelError as exc:
@@ -241,9 +236,7 @@ def message_deliver(*, message: Message) -> bool:
         return False
     except Exception as exc:  # a bug must not lose the message: retry, and say so
         logger.exception("sending message %s failed unexpectedly", message.uuid)
-        _send_failed(
-            message, ChannelError(_("Internal error while sending: %(error)s") % {"error": type(exc).__name__})
-        )
+        _send_failed(message, ChannelError(_("Internal error while sending: %(error)s") % {"error": type(exc).__name__}))
         return False
     conversation_services.message_mark_sent(message=message, result=result)
     if message.channel.status != Channel.Status.OK:
@@ -254,9 +247,7 @@ def message_deliver(*, message: Message) -> bool:
 def _send_failed(message: Message, exc: ChannelError) -> None:
     final = exc.permanent or message.attempts >= OUTBOUND_MAX_ATTEMPTS
     if final:
-        conversation_services.message_mark_send_failed(
-            message=message, reason=exc.message, code=exc.code, retry_at=None
-        )
+        conversation_services.message_mark_send_failed(message=message, reason=exc.message, code=exc.code, retry_at=None)
     else:
         conversation_services.message_mark_send_failed(
             message=message,
@@ -376,3 +367,20 @@ def prune_processed_events(*, older_than_days: int = 30) -> int:
         status=InboundEvent.Status.PROCESSED, processed_at__lt=cutoff
     ).delete()
     return deleted
+
+
+def channel_check(*, channel: Channel):
+    """Run the adapter's connection check and record the channel's health from it."""
+    from channels_app.adapters import CheckResult
+
+    try:
+        result = registry.adapter_for(channel).check()
+    except ChannelError as exc:
+        status = Channel.Status.NEEDS_RECONNECT if exc.reconnect else Channel.Status.ERROR
+        channel_set_status(channel=channel, status=status, error=exc.message)
+        return CheckResult(ok=False, detail=exc.message)
+    if result.ok and channel.status != Channel.Status.OK:
+        channel_set_status(channel=channel, status=Channel.Status.OK, error="")
+    elif not result.ok:
+        channel_set_status(channel=channel, status=Channel.Status.ERROR, error=result.detail)
+    return result

@@ -55,6 +55,7 @@ def _facts(conversation: Conversation, **extra) -> dict:
         "conversation_pk": conversation.pk,
         "channel_id": str(conversation.channel.uuid),
         "channel_pk": conversation.channel_id,
+        "assignee_pk": conversation.assignee_id,
         **extra,
     }
 
@@ -140,7 +141,10 @@ def message_receive(*, channel: Channel, item: InboundMessage, files: list[Store
             events.CONVERSATION_STATUS_CHANGED,
             **_facts(conversation, previous_status=conversation.status, status=Conversation.Status.OPEN),
         )
-    events.publish(events.MESSAGE_RECEIVED, **_message_facts(message, contact_id=str(contact.uuid)))
+    events.publish(
+        events.MESSAGE_RECEIVED,
+        **_message_facts(message, contact_id=str(contact.uuid), contact_name=str(contact.display_name)[:80]),
+    )
     if created or (reopened and conversation.assignee_id is None):
         assignment.conversation_auto_assign(conversation=conversation)
     return message
@@ -193,11 +197,9 @@ def message_status_apply(*, channel: Channel, update: StatusUpdate) -> bool:
     if update.message_uuid:
         message = outbound.filter(uuid=update.message_uuid).select_related("conversation__channel").first()
     else:
-        message = (
-            outbound.filter(provider_message_id=update.provider_message_id)
-            .select_related("conversation__channel")
-            .first()
-        )
+        message = outbound.filter(provider_message_id=update.provider_message_id).select_related(
+            "conversation__channel"
+        ).first()
     if message is None:
         if update.provider_message_id:
             PendingStatus.objects.create(
@@ -338,9 +340,7 @@ def message_mark_sent(*, message: Message, result: SendResult) -> bool:
     if result.state != Message.Status.SENT:
         _advance(message, state=result.state)
     if fields["provider_message_id"]:
-        early = PendingStatus.objects.filter(
-            channel_id=message.channel_id, provider_message_id=result.provider_message_id
-        )
+        early = PendingStatus.objects.filter(channel_id=message.channel_id, provider_message_id=result.provider_message_id)
         for pending in sorted(early, key=lambda p: (RANK.get(p.state, 9), p.occurred_at)):
             _advance(message, state=pending.state, error=pending.error, at=pending.occurred_at)
         early.delete()
@@ -464,7 +464,9 @@ def conversation_set_status(
         action="status_changed",
         status=status,
     )
-    events.publish(events.CONVERSATION_STATUS_CHANGED, **_facts(conversation, previous_status=previous, status=status))
+    events.publish(
+        events.CONVERSATION_STATUS_CHANGED, **_facts(conversation, previous_status=previous, status=status)
+    )
     return conversation
 
 
@@ -488,3 +490,33 @@ def conversation_mark_read(*, conversation: Conversation, by: User) -> None:
         events.publish(events.CONVERSATION_UPDATED, **_facts(conversation, unread_count=0))
         if adapter_class(conversation.channel.kind).marks_read:
             tasks.run("channels_app.tasks.conversation_read_receipt_send", conversation.pk)
+
+
+@transaction.atomic
+def conversation_mark_unread(*, conversation: Conversation, by: User) -> None:
+    """An agent wants to come back to it: show it as unread again."""
+    Conversation.objects.filter(pk=conversation.pk, unread_count=0).update(unread_count=1)
+    events.publish(events.CONVERSATION_UPDATED, **_facts(conversation, unread_count=1))
+
+
+@transaction.atomic
+def conversation_set_labels(*, conversation: Conversation, labels: list, by: User | None) -> None:
+    """Replace the conversation's labels. Publishes `conversation.updated`."""
+    before = set(conversation.labels.values_list("pk", flat=True))
+    after = {label.pk for label in labels}
+    if before == after:
+        return
+    conversation.labels.set(labels)
+    events.publish(events.CONVERSATION_UPDATED, **_facts(conversation, labels=sorted(label.name for label in labels)))
+
+
+@transaction.atomic
+def settings_object_save(*, form):
+    """Save a simple settings object (label, canned response) from its validated form."""
+    return form.save()
+
+
+@transaction.atomic
+def settings_object_delete(*, obj) -> None:
+    if obj is not None:
+        obj.delete()

@@ -43,6 +43,12 @@ def broadcast(groups: list[str], message: dict) -> None:
     async_to_sync(_send_all)(layer, groups, message)
 
 
+async def broadcast_from_socket(groups: list[str], message: dict) -> None:
+    """Ephemeral signals between connected browsers (typing indicators), sent by a consumer.
+    They start and end inside daphne, so they go straight to the layer in both topologies."""
+    await _send_all(get_channel_layer(), groups, message)
+
+
 async def _send_all(layer, groups, message):
     for group in groups:
         await layer.group_send(group, message)

@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("channels_app.urls")),
     path("", include("channels_app.providers.whatsapp.urls")),
     path("", include("conversations.urls")),
+    path("", include("omnichannel.console_urls")),
 ]
