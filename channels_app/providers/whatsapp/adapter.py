@@ -202,17 +202,16 @@ class WhatsAppAdapter(ChannelAdapter):
         )
 
     def check(self) -> CheckResult:
-        try:
-            response = graph.call(
-                self.channel,
-                "GET",
-                self.phone_number_id,
-                operation="check",
-                params={"fields": "display_phone_number,verified_name,quality_rating"},
-            )
-            info = graph.json_of(response)
-        except ChannelError as exc:
-            return CheckResult(ok=False, detail=exc.message)
+        """`GET /{phone-number-id}`: proves the token, the number id and Graph reachability at once.
+        Raises ChannelError (reconnect=True for token problems) like send()."""
+        response = graph.call(
+            self.channel,
+            "GET",
+            self.phone_number_id,
+            operation="check",
+            params={"fields": "display_phone_number,verified_name,quality_rating"},
+        )
+        info = graph.json_of(response)
         return CheckResult(
             ok=True,
             detail=_("Connected to %(number)s (%(name)s), quality rating %(quality)s.")

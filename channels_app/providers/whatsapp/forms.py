@@ -114,6 +114,10 @@ class WhatsAppChannelForm(ChannelSetupForm):
             # A sandbox number must never turn into a real one with its fake history, or back.
             raise forms.ValidationError(_("A channel cannot switch between sandbox and real: create a new channel."))
         if sandbox:
+            # Visible wherever the channel's name is (inbox, headers, lists): never taken for a real number.
+            name = data.get("name") or ""
+            if name and "sandbox" not in name.lower():
+                data["name"] = (_("%(name)s (sandbox)") % {"name": name})[:100]
             data["phone_number_id"] = data.get("phone_number_id") or self._setting("phone_number_id") or _sandbox_id()
             data["waba_id"] = data.get("waba_id") or self._setting("waba_id") or _sandbox_id()
             data["display_phone_number"] = (

@@ -278,8 +278,9 @@ def _location(body: dict):
     link = map_url(latitude, longitude)
     label = ", ".join(str(body[k]) for k in ("name", "address") if body.get(k))
     content = f"📍 {label}\n{link}" if label else f"📍 {link}"
-    payload = {"location": {k: body.get(k) for k in ("latitude", "longitude", "name", "address", "url") if k in body}}
-    payload["location"]["map_url"] = link
+    # Flat, as the console's message partial reads a location: payload.latitude, payload.name...
+    payload = {k: body.get(k) for k in ("latitude", "longitude", "name", "address", "url") if k in body}
+    payload["map_url"] = link
     return content, "location", payload, ()
 
 

@@ -58,12 +58,17 @@ def test_a_customer_message_reaches_the_agent_live_and_the_reply_reaches_meta_an
         response = await sync_to_async(post_to_channel)(client, wa_channel, fixture_bytes("text"))
         assert response.status_code == 200
         frames = await _events_until(communicator, "message.received")
-        received = frames[-1]["data"]
-        assert received["content"] == "Olá! Meu pedido #4521 ainda não chegou."
-        assert (received["channel"], received["channel_id"]) == ("whatsapp", str(wa_channel.uuid))
+        received = frames[-1]["data"]  # ids only: the console fetches what it shows
+        inbound = await sync_to_async(Message.objects.select_related("conversation").get)(
+            direction=Message.Direction.INBOUND
+        )
+        assert inbound.content == "Olá! Meu pedido #4521 ainda não chegou."
+        assert received["message_id"] == str(inbound.uuid)
+        assert received["channel_id"] == str(wa_channel.uuid)
 
-        conversation = await sync_to_async(Conversation.objects.select_related("contact").get)()
+        conversation = inbound.conversation
         assert received["conversation_id"] == str(conversation.uuid)
+        conversation = await sync_to_async(Conversation.objects.select_related("contact").get)()
         assert conversation.assignee_id == agent.pk
         assert conversation.contact.name == "Maria Silva"
         assert conversation.contact.phone == CUSTOMER_E164

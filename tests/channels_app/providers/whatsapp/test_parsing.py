@@ -123,7 +123,7 @@ def case_location(items):
     assert item.content_type == "location"
     map_url = "https://www.google.com/maps/search/?api=1&query=-23.5614,-46.6559"
     assert item.content == f"📍 MASP, Av. Paulista, 1578 - Bela Vista, São Paulo - SP\n{map_url}"
-    assert item.payload["location"] == {
+    assert item.payload == {
         "latitude": -23.5614,
         "longitude": -46.6559,
         "name": "MASP",

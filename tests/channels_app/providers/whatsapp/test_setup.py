@@ -95,6 +95,7 @@ def test_sandbox_channels_are_generated_whole_and_cannot_become_real():
     )
 
     assert channel.settings["sandbox"] is True
+    assert form.cleaned_data["name"] == "Teste (sandbox)"
     assert channel.settings["phone_number_id"].isdigit() and channel.settings["display_phone_number"].startswith(
         "+1 555"
     )
@@ -147,11 +148,12 @@ def test_meta_app_form_keeps_secrets_write_only():
     assert MetaApp.objects.get().webhook_url == f"http://testserver/webhooks/whatsapp/app/{app.uuid}/"
 
 
-def test_the_connection_check_reports_the_number_or_meta_s_refusal(wa_channel, graph):
-    result = registry.adapter_for(wa_channel).check()
+def test_test_connection_reports_the_number_or_flags_a_refused_token(wa_channel, graph):
+    result = services.channel_check(channel=wa_channel)
     assert result.ok
     assert "+1 555 078 3881" in result.detail and "GREEN" in result.detail
 
     wa_channel.credentials = {**wa_channel.credentials, "access_token": "revoked"}
-    result = registry.adapter_for(wa_channel).check()
+    result = services.channel_check(channel=wa_channel)
     assert not result.ok and "access token" in result.detail
+    assert Channel.objects.get(pk=wa_channel.pk).status == Channel.Status.NEEDS_RECONNECT
