@@ -644,33 +644,45 @@ def product_sandbox() -> GraphSandbox:
     return GraphSandbox(numbers=channel_numbers, media=StorageMediaStore(), base_url=sandbox_base_url())
 
 
-def post_webhooks(*, channel_id: int, bodies: list[str]) -> int:
-    """Post the sandbox's status callbacks to a sandbox channel's webhook URL, signed with its
-    app secret, as Meta would. Returns how many were accepted."""
-    from channels_app.models import Channel
+def post_signed(channel, body: bytes, *, operation: str):
+    """POST a webhook body to a sandbox channel's webhook URL, signed with its app secret exactly
+    as Meta signs, through the one HTTP seam. Returns the response; raises http.TransportError."""
     from channels_app.registry import adapter_for
     from core import http
 
-    channel = Channel.objects.filter(pk=channel_id, kind="whatsapp", settings__sandbox=True).first()
+    app_secret, _token = adapter_for(channel).webhook_secrets()
+    return http.request(
+        "POST",
+        channel.webhook_url,
+        provider="whatsapp_sandbox",
+        operation=operation,
+        channel_id=channel.pk,
+        content=body,
+        headers={"Content-Type": "application/json", signature.HEADER: signature.sign(app_secret, body)},
+        secrets=[app_secret],
+    )
+
+
+def _sandbox_channel(channel_id: int):
+    from channels_app.models import Channel
+
+    return Channel.objects.filter(pk=channel_id, kind="whatsapp", settings__sandbox=True).first()
+
+
+def post_webhooks(*, channel_id: int, bodies: list[str], operation: str = "status_webhook") -> int:
+    """Post the sandbox's status callbacks (or the simulator's inbound messages) to a sandbox
+    channel's webhook URL, as Meta would. Returns how many were accepted."""
+    from core import http
+
+    channel = _sandbox_channel(channel_id)
     if channel is None:
         return 0
-    app_secret, _token = adapter_for(channel).webhook_secrets()
     accepted = 0
     for text in bodies:
-        body = text.encode()
         try:
-            response = http.request(
-                "POST",
-                channel.webhook_url,
-                provider="whatsapp_sandbox",
-                operation="status_webhook",
-                channel_id=channel.pk,
-                content=body,
-                headers={"Content-Type": "application/json", signature.HEADER: signature.sign(app_secret, body)},
-                secrets=[app_secret],
-            )
+            response = post_signed(channel, text.encode(), operation=operation)
         except http.TransportError as exc:
-            logger.warning("sandbox could not post a status webhook to %s: %s", channel.webhook_url, exc.message)
+            logger.warning("sandbox could not post a webhook to %s: %s", channel.webhook_url, exc.message)
             continue
         accepted += response.status_code == 200
         time.sleep(0.05)  # keeps sent → delivered → read in order on a multi-worker server

@@ -11,6 +11,10 @@ def meta_app_get_for_webhook(*, uuid) -> MetaApp | None:
     return MetaApp.objects.filter(uuid=uuid, is_active=True).first()
 
 
+def meta_apps() -> QuerySet[MetaApp]:
+    return MetaApp.objects.order_by("name")
+
+
 def meta_app_of_channel(channel: Channel) -> MetaApp | None:
     app_uuid = channel.settings.get("meta_app")
     if not app_uuid:

@@ -1,6 +1,7 @@
 """Writes for the WhatsApp app: Meta apps, template sync, template messages, conversations an
-agent starts with a template."""
+agent starts with a template, and the simulator's customer messages."""
 
+import hashlib
 import logging
 
 from django.db import transaction
@@ -241,3 +242,72 @@ def _open_conversation(*, channel: Channel, contact: Contact, by: User | None) -
     if by is not None:
         conversation_services.conversation_assign(conversation=conversation, assignee=by, by=by)
     return conversation
+
+
+# --- the simulator (the customer's phone, for sandbox channels) ---------------------------------
+SIMULATED_KINDS = ("text", "image", "document", "audio", "location", "button_reply", "list_reply", "reaction")
+
+
+def simulated_message_post(
+    *, channel: Channel, phone: str, name: str, kind: str, text: str = "", upload=None, latitude=None, longitude=None
+) -> str:
+    """Queue a customer's message to a sandbox channel, built exactly like Meta's webhook and
+    posted signed to the channel's webhook URL by a task (the real inbound path). Files go to the
+    sandbox's media store first. Returns the message's wamid. Raises PolicyViolation."""
+    from channels_app.providers.whatsapp import sandbox, simulator
+    from channels_app.providers.whatsapp.selectors import last_business_wamid
+    from core import tasks
+
+    if not channel.settings.get("sandbox"):
+        raise PolicyViolation(_("The simulator only plays customers of sandbox channels."))
+    try:
+        identities.normalize_phone(phone)
+    except identities.InvalidAddress as exc:
+        raise PolicyViolation(_("This is not a valid phone number: %(number)s") % {"number": phone}) from exc
+    if kind not in SIMULATED_KINDS:
+        raise PolicyViolation(_("Unknown kind of message."))
+    business = simulator.Business(
+        str(channel.settings.get("phone_number_id")),
+        str(channel.settings.get("display_phone_number")),
+        str(channel.settings.get("waba_id")),
+    )
+    target = last_business_wamid(channel=channel, phone=phone)
+    reply_to = ""
+    if kind == "text":
+        if not text.strip():
+            raise PolicyViolation(_("Write a message."))
+        message = simulator.text(text)
+    elif kind in ("image", "document", "audio"):
+        if upload is None:
+            raise PolicyViolation(_("Choose a file."))
+        data = upload.read()
+        mime = (upload.content_type or "application/octet-stream").split(";")[0]
+        media_id = sandbox.StorageMediaStore().put(data, mime, business.phone_number_id)
+        message = simulator.media(
+            kind,
+            media_id=media_id,
+            mime_type=mime,
+            sha256=hashlib.sha256(data).hexdigest(),
+            caption=text,
+            filename=upload.name,
+        )
+    elif kind == "location":
+        try:
+            message = simulator.location(float(latitude), float(longitude), name=text)
+        except (TypeError, ValueError) as exc:
+            raise PolicyViolation(_("Give a latitude and a longitude, e.g. -23.5614 and -46.6559.")) from exc
+    elif kind in ("button_reply", "list_reply"):
+        reply_id, _sep, title = text.partition(":")
+        if not title:
+            raise PolicyViolation(_("Give the option as id:title, e.g. yes:Sim."))
+        message = (
+            simulator.button_reply(reply_id, title) if kind == "button_reply" else simulator.list_reply(reply_id, title)
+        )
+        reply_to = target
+    else:
+        if not target:
+            raise PolicyViolation(_("Nothing to react to yet: the business has not written."))
+        message = simulator.reaction(target, text.strip())
+    payload = simulator.message_webhook(business, sender=phone, name=name or phone, message=message, reply_to=reply_to)
+    tasks.run("channels_app.providers.whatsapp.tasks.simulator_post", channel.pk, simulator.encode(payload).decode())
+    return payload["entry"][0]["changes"][0]["value"]["messages"][0]["id"]

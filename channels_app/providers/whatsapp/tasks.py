@@ -16,3 +16,7 @@ def template_sync_channel(channel_id: int) -> int:
 
 def sandbox_post_webhooks(channel_id: int, bodies: list[str]) -> int:
     return sandbox.post_webhooks(channel_id=channel_id, bodies=bodies)
+
+
+def simulator_post(channel_id: int, body: str) -> int:
+    return sandbox.post_webhooks(channel_id=channel_id, bodies=[body], operation="simulated_inbound")

@@ -75,16 +75,19 @@ class Command(BaseCommand):
         body = simulator.encode(payload)
         url = options["url"] or channel.webhook_url
         try:
-            response = http.request(
-                "POST",
-                url,
-                provider="whatsapp_simulator",
-                operation="inbound_webhook",
-                channel_id=channel.pk,
-                content=body,
-                headers={"Content-Type": "application/json", signature.HEADER: signature.sign(app_secret, body)},
-                secrets=[app_secret],
-            )
+            if options["url"]:
+                response = http.request(
+                    "POST",
+                    url,
+                    provider="whatsapp_simulator",
+                    operation="inbound_webhook",
+                    channel_id=channel.pk,
+                    content=body,
+                    headers={"Content-Type": "application/json", signature.HEADER: signature.sign(app_secret, body)},
+                    secrets=[app_secret],
+                )
+            else:
+                response = sandbox.post_signed(channel, body, operation="simulated_inbound")
         except http.TransportError as exc:
             raise CommandError(f"The server at {url} did not answer ({exc.message}). Is it running?") from exc
         wamid = payload["entry"][0]["changes"][0]["value"]["messages"][0]["id"]
