@@ -60,33 +60,38 @@ def template_sync(*, channel: Channel) -> int:
     waba_id = str(channel.settings.get("waba_id") or "")
     if not waba_id:
         raise PolicyViolation(_("This channel has no WhatsApp Business Account id."))
-    listed = registry.adapter_for(channel).list_templates()
+    return templates_store(waba_id=waba_id, listed=registry.adapter_for(channel).list_templates())
+
+
+@transaction.atomic
+def templates_store(*, waba_id: str, listed: list[dict]) -> int:
+    """Store a WABA's template listing (Meta's shape) as our copy, in one transaction; see
+    template_sync."""
     now = timezone.now()
-    with transaction.atomic():
-        seen = []
-        for item in listed:
-            name, language = str(item.get("name") or ""), str(item.get("language") or "")
-            if not name or not language:
-                continue
-            components = item.get("components") if isinstance(item.get("components"), list) else []
-            template, _created = MessageTemplate.objects.update_or_create(
-                waba_id=waba_id,
-                name=name[:512],
-                language=language[:16],
-                defaults={
-                    "meta_id": str(item.get("id") or "")[:64],
-                    "category": str(item.get("category") or "")[:32],
-                    "status": str(item.get("status") or "")[:20],
-                    "components": components,
-                    "parameter_format": "NAMED" if templating.is_named(components) else "POSITIONAL",
-                    "rejected_reason": _reason(item.get("rejected_reason")),
-                    "synced_at": now,
-                },
-            )
-            seen.append(template.pk)
-        MessageTemplate.objects.filter(waba_id=waba_id).exclude(pk__in=seen).exclude(
-            status=MessageTemplate.Status.DELETED
-        ).update(status=MessageTemplate.Status.DELETED, synced_at=now)
+    seen = []
+    for item in listed:
+        name, language = str(item.get("name") or ""), str(item.get("language") or "")
+        if not name or not language:
+            continue
+        components = item.get("components") if isinstance(item.get("components"), list) else []
+        template, _created = MessageTemplate.objects.update_or_create(
+            waba_id=waba_id,
+            name=name[:512],
+            language=language[:16],
+            defaults={
+                "meta_id": str(item.get("id") or "")[:64],
+                "category": str(item.get("category") or "")[:32],
+                "status": str(item.get("status") or "")[:20],
+                "components": components,
+                "parameter_format": "NAMED" if templating.is_named(components) else "POSITIONAL",
+                "rejected_reason": _reason(item.get("rejected_reason")),
+                "synced_at": now,
+            },
+        )
+        seen.append(template.pk)
+    MessageTemplate.objects.filter(waba_id=waba_id).exclude(pk__in=seen).exclude(
+        status=MessageTemplate.Status.DELETED
+    ).update(status=MessageTemplate.Status.DELETED, synced_at=now)
     return len(seen)
 
 

@@ -140,3 +140,22 @@ def test_readme_and_docs_name_the_simulator_command():
     root = Path(__file__).resolve().parents[4]
     assert "simulate whatsapp" in (root / "docs" / "channels" / "whatsapp.md").read_text()
     assert "simulate whatsapp" in (root / "README.md").read_text()
+
+
+@pytest.mark.django_db
+def test_make_run_s_demo_data_includes_a_sandbox_whatsapp_number_once():
+    from channels_app.models import Channel
+    from channels_app.providers.whatsapp.demo import DEMO_NAME
+    from channels_app.providers.whatsapp.models import MessageTemplate
+
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    call_command("load_demo", stdout=out)
+
+    channel = Channel.objects.get(kind="whatsapp")
+    assert channel.name == DEMO_NAME and channel.settings["sandbox"] is True
+    assert out.getvalue().count("WhatsApp sandbox demo loaded") == 1
+    assert MessageTemplate.objects.filter(waba_id=channel.settings["waba_id"], status="APPROVED").count() == 3
+    conversation = Conversation.objects.get(channel=channel)
+    assert conversation.assignee is not None
+    assert channel.memberships.count() >= 3
