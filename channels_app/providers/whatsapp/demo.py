@@ -31,7 +31,9 @@ def demo_load() -> Channel | None:
     channel.save(update_fields=["assignment_team"])
     agents = list(User.objects.filter(is_active=True).exclude(role=User.Role.ADMIN))
     account_services.inbox_members_set(channel=channel, users=agents + list(User.objects.filter(role=User.Role.ADMIN)))
-    services.templates_store(waba_id=channel.settings["waba_id"], listed=sandbox.demo_templates(channel.settings["waba_id"]))
+    services.templates_store(
+        waba_id=channel.settings["waba_id"], listed=sandbox.demo_templates(channel.settings["waba_id"])
+    )
     conversation_services.message_receive(
         channel=channel,
         item=InboundMessage(

@@ -3,6 +3,8 @@ mode), Redis as channel layer and the Graph sandbox over real HTTP: a customer w
 sees it live and answers, Meta's statuses move the reply to read; and statuses that arrive
 before Meta answered the send call."""
 
+import threading
+
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
@@ -42,6 +44,27 @@ async def _events_until(communicator, name: str, *, limit: int = 20) -> list[dic
         if frame.get("event") == name:
             return seen
     raise AssertionError(f"{name} never arrived; got {[f.get('event') for f in seen]}")
+
+
+def _run_async(scenario):
+    """Run the scenario in its own thread: the main thread may already host an event loop (the
+    browser tests' Playwright), where async_to_sync refuses to run."""
+    outcome = {}
+
+    def target():
+        try:
+            outcome["value"] = async_to_sync(scenario)()
+        except BaseException as exc:  # re-raised in the test's thread
+            outcome["error"] = exc
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(timeout=60)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 def test_a_customer_message_reaches_the_agent_live_and_the_reply_reaches_meta_and_is_read(wa_channel, agent, graph):
@@ -96,7 +119,7 @@ def test_a_customer_message_reaches_the_agent_live_and_the_reply_reaches_meta_an
         await communicator.disconnect()
         return reply
 
-    reply = async_to_sync(scenario)()
+    reply = _run_async(scenario)
 
     reply.refresh_from_db()
     assert reply.status == Message.Status.READ
