@@ -76,6 +76,14 @@ def _examples(component: dict, key: str) -> list[str]:
     return [str(v) for v in values] if isinstance(values, list) else []
 
 
+def _header_label(name: str) -> str:
+    return _("Header {{%(name)s}}") % {"name": name}
+
+
+def _body_label(name: str) -> str:
+    return _("Text {{%(name)s}}") % {"name": name}
+
+
 def fields(components: list) -> list[Field]:
     """What a template asks for, in the order a form shows it."""
     found: list[Field] = []
@@ -86,7 +94,7 @@ def fields(components: list) -> list[Field]:
             examples = _examples(header, "header_text")
             for i, name in enumerate(placeholders(str(header.get("text") or ""))):
                 found.append(
-                    Field("header", name, f"{{{{{name}}}}}", "text", example=examples[i] if i < len(examples) else "")
+                    Field("header", name, _header_label(name), "text", example=examples[i] if i < len(examples) else "")
                 )
         elif header_format in MEDIA_FORMATS:
             found.append(
@@ -97,7 +105,7 @@ def fields(components: list) -> list[Field]:
         examples = _examples(body, "body_text")
         for i, name in enumerate(placeholders(str(body.get("text") or ""))):
             found.append(
-                Field("body", name, f"{{{{{name}}}}}", "text", example=examples[i] if i < len(examples) else "")
+                Field("body", name, _body_label(name), "text", example=examples[i] if i < len(examples) else "")
             )
     buttons = _component(components, "BUTTONS")
     for index, button in enumerate((buttons or {}).get("buttons") or []):
@@ -106,9 +114,9 @@ def fields(components: list) -> list[Field]:
         button_type = str(button.get("type") or "").upper()
         label = str(button.get("text") or "")
         if button_type == "URL" and placeholders(str(button.get("url") or "")):
-            found.append(
-                Field("buttons", str(index), _("Link of the button “%(label)s”") % {"label": label}, "url_suffix")
-            )
+            base = PLACEHOLDER.sub("…", str(button.get("url") or ""))
+            label_text = _("End of the link of “%(label)s” (%(url)s)") % {"label": label, "url": base}
+            found.append(Field("buttons", str(index), label_text, "url_suffix"))
         elif button_type == "QUICK_REPLY":
             found.append(
                 Field(

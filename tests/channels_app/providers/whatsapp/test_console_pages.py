@@ -84,7 +84,7 @@ def test_a_template_with_missing_parameters_is_refused_on_the_page(client, agent
     )
 
     assert response.status_code == 422
-    assert "Fill in the template&#x27;s parameters: {{2}}." in response.content.decode()
+    assert "Fill in the template&#x27;s parameters: Text {{2}}." in response.content.decode()
     assert not Message.objects.filter(content_type="template").exists()
 
 
