@@ -82,6 +82,7 @@ def conversation_list(
     status: str | None = Conversation.Status.OPEN,
     channel_uuid=None,
     team_uuid=None,
+    label: str | None = None,
     before: tuple | None = None,
     limit: int = 25,
 ) -> list[Conversation]:
@@ -98,6 +99,8 @@ def conversation_list(
         qs = qs.filter(channel__uuid=channel_uuid)
     if team_uuid:
         qs = qs.filter(team__uuid=team_uuid)
+    if label:
+        qs = qs.filter(labels__name=label)  # one label: at most one join row per conversation
     if before is not None:
         at, pk = before
         qs = qs.filter(Q(last_activity_at__lt=at) | Q(last_activity_at=at, pk__lt=pk))

@@ -74,7 +74,7 @@ def preview_of(content: str, content_type: str, attachment_names: list[str] = ()
 
 
 # --- inbound ----------------------------------------------------------------------------------
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # hot path: no savepoint when nested in the event's transaction
 def message_receive(*, channel: Channel, item: InboundMessage, files: list[StoredFile] = ()) -> Message | None:
     """Record a customer's message: contact, conversation, message, attachments, assignment.
 
@@ -84,8 +84,6 @@ def message_receive(*, channel: Channel, item: InboundMessage, files: list[Store
     Concurrency: the contact row is locked while its conversation is found or opened, so two
     messages from one new contact processed at once open one conversation.
     """
-    if Message.objects.filter(channel=channel, provider_message_id=item.provider_message_id).exists():
-        return None
     resolution = contact_resolve(
         medium=item.sender.medium,
         address=item.sender.address,
@@ -94,9 +92,13 @@ def message_receive(*, channel: Channel, item: InboundMessage, files: list[Store
         phone=item.sender.phone,
     )
     contact = resolution.contact
-    # Serialise per contact (see docstring); also refreshes the row.
+    # Serialise per contact (see docstring). Duplicates of one message come from one sender, so
+    # once we hold the lock, a copy processed by another worker is committed and visible here.
     Contact.objects.select_for_update().filter(pk=contact.pk).values_list("pk", flat=True).first()
+    if Message.objects.filter(channel=channel, provider_message_id=item.provider_message_id).exists():
+        return None
     conversation, created = _conversation_for_inbound(channel=channel, contact=contact, item=item)
+    conversation.channel = channel  # already loaded: spare the lookups below
     now = timezone.now()
     happened_at = _plausible(item.timestamp, now)
     reply_to = None
@@ -115,11 +117,9 @@ def message_receive(*, channel: Channel, item: InboundMessage, files: list[Store
         status=Message.Status.RECEIVED,
         created_at=happened_at,
     )
-    try:
-        with transaction.atomic():
-            message.save()
-    except IntegrityError:
-        return None  # a concurrent worker stored the same provider message first
+    # No savepoint: under the contact lock a duplicate cannot slip in (a pathological one fails
+    # the whole event, which is retried and then finds the message above).
+    message.save()
     for stored in files:
         attachment_create(message=message, stored=stored)
 
@@ -184,7 +184,7 @@ def _plausible(timestamp: datetime | None, now: datetime) -> datetime:
     return timestamp
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # hot path: no savepoint when nested in the event's transaction
 def message_status_apply(*, channel: Channel, update: StatusUpdate) -> bool:
     """Apply a provider's delivery status to one of our outbound messages, forward only.
 
@@ -396,7 +396,7 @@ def _log_activity(conversation: Conversation, text: str, by: User | None, **payl
     return message
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # hot path: no savepoint when nested in the event's transaction
 def conversation_assign(
     *, conversation: Conversation, assignee: User | None, by: User | None, team: Team | None = None
 ) -> Conversation:

@@ -9,10 +9,11 @@ the in-memory layer.
 
 import asyncio
 import logging
+import os
 import re
+import threading
 from datetime import timedelta
 
-from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -39,8 +40,34 @@ def broadcast(groups: list[str], message: dict) -> None:
 
         RelayedMessage.objects.create(groups=groups, message=message)
         return
-    layer = get_channel_layer()
-    async_to_sync(_send_all)(layer, groups, message)
+    # Fire and forget: one loop thread sends in order; live delivery is best effort by design
+    # (clients resync on reconnect), so the caller does not wait for Redis.
+    future = asyncio.run_coroutine_threadsafe(_send_all(get_channel_layer(), groups, message), _sender_loop())
+    future.add_done_callback(_log_failure)
+
+
+def _log_failure(future) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        logger.warning("live broadcast failed: %r", future.exception())
+
+
+# async_to_sync would build an event loop (and new Redis connections) for every call; a worker
+# broadcasting hundreds of events a second keeps one loop in a thread of its own instead.
+_loops: dict[int, asyncio.AbstractEventLoop] = {}
+_loops_lock = threading.Lock()
+
+
+def _sender_loop() -> asyncio.AbstractEventLoop:
+    pid = os.getpid()  # a forked worker needs a loop (and thread) of its own
+    loop = _loops.get(pid)
+    if loop is None:
+        with _loops_lock:
+            loop = _loops.get(pid)
+            if loop is None:
+                loop = asyncio.new_event_loop()
+                threading.Thread(target=loop.run_forever, name="realtime-sender", daemon=True).start()
+                _loops[pid] = loop
+    return loop
 
 
 async def broadcast_from_socket(groups: list[str], message: dict) -> None:
