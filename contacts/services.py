@@ -42,6 +42,11 @@ def contact_resolve(
     provider_address = address.strip() if address.strip() != normalized else ""
     identity = _identity(medium, normalized, lock=lock)
     if identity is not None:
+        if provider_address and identity.provider_address != provider_address:
+            # The provider now spells the address differently (WhatsApp reports a Brazilian number
+            # with or without the ninth digit): send to the spelling it uses.
+            ContactIdentity.objects.filter(pk=identity.pk).update(provider_address=provider_address)
+            identity.provider_address = provider_address
         _fill_blanks(identity.contact, name=name, email=email, phone=phone)
         return Resolution(contact=identity.contact, identity=identity, created=False)
 
@@ -228,3 +233,27 @@ def contact_merge(*, source: Contact, target: Contact) -> Contact:
     source.save(update_fields=["merged_into", "updated_at"])
     events.publish(events.CONTACT_UPDATED, contact_id=str(target.uuid), merged_from=str(source.uuid))
     return target
+
+
+@transaction.atomic
+def identity_attach(*, contact: Contact, medium: str, address: str) -> ContactIdentity:
+    """Give a known contact an address on a medium (an agent starting a WhatsApp conversation
+    with a contact known by phone). Returns the existing identity when the contact already has
+    it. Raises identities.InvalidAddress for an address that cannot be normalised and Conflict
+    when it belongs to another contact."""
+    from core.exceptions import Conflict
+
+    normalized = identities.normalize(medium, address)
+    existing = ContactIdentity.objects.filter(medium=medium, address=normalized).first()
+    if existing is not None:
+        if existing.contact_id != contact.pk:
+            raise Conflict(_("This address already belongs to another contact."))
+        return existing
+    provider_address = address.strip() if address.strip() != normalized else ""
+    try:
+        with transaction.atomic():
+            return ContactIdentity.objects.create(
+                contact=contact, medium=medium, address=normalized, provider_address=provider_address
+            )
+    except IntegrityError:
+        raise Conflict(_("This address already belongs to another contact.")) from None

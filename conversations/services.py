@@ -558,11 +558,16 @@ def conversations_wake_snoozed() -> int:
 
 @transaction.atomic
 def conversation_mark_read(*, conversation: Conversation, by: User) -> None:
-    """An agent read the conversation: clear the unread count."""
+    """An agent read the conversation: clear the unread count, and, on channels that show it
+    (WhatsApp's blue ticks), queue telling the customer's provider."""
+    from channels_app.registry import adapter_class
+
     if Conversation.objects.filter(pk=conversation.pk).filter(~Q(unread_count=0)).update(
         unread_count=0, updated_at=timezone.now()
     ):
         events.publish(events.CONVERSATION_UPDATED, **_facts(conversation, unread_count=0))
+        if adapter_class(conversation.channel.kind).marks_read:
+            tasks.run("channels_app.tasks.conversation_read_receipt_send", conversation.pk)
 
 
 @transaction.atomic

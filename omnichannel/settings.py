@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "accounts",
     "contacts",
     "channels_app",
+    "channels_app.providers.whatsapp",
     "conversations",
     "monitoring",
     "webhooks",
@@ -229,6 +230,9 @@ PROVIDER_BASE_URLS = {
     "google_calendar": env("GOOGLE_CALENDAR_BASE_URL", default="https://www.googleapis.com"),
     "microsoft_login": env("MICROSOFT_LOGIN_BASE_URL", default="https://login.microsoftonline.com"),
     "microsoft_graph": env("MICROSOFT_GRAPH_BASE_URL", default="https://graph.microsoft.com"),
+    # The product's own stand-in for the Graph API, used by WhatsApp channels in sandbox mode;
+    # empty means the one this server mounts at PUBLIC_BASE_URL/sandbox/whatsapp/graph.
+    "whatsapp_sandbox": env("WHATSAPP_SANDBOX_BASE_URL", default=""),
 }
 META_GRAPH_API_VERSION = env("META_GRAPH_API_VERSION", default="v21.0")
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("channels_app.urls")),
+    path("", include("channels_app.providers.whatsapp.urls")),
     path("", include("conversations.urls")),
     path("", include("omnichannel.console_urls")),
 ]
