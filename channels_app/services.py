@@ -12,11 +12,13 @@ result. Retries reuse the message's idempotency key, so a provider that honours 
 
 import json
 import logging
+import time
 from dataclasses import replace
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,6 +41,9 @@ from core.exceptions import PolicyViolation
 
 logger = logging.getLogger(__name__)
 
+# A drain task stops after this long and queues its successor: django-q2 kills tasks that run
+# past its timeout, and a killed task's claimed rows would wait for their lease to end.
+DRAIN_SECONDS = 50
 INBOUND_MAX_ATTEMPTS = 12  # ~1.5 days of backoff before an event is parked as failed
 OUTBOUND_MAX_ATTEMPTS = 8
 KEPT_HEADERS = (
@@ -90,6 +95,7 @@ def inbound_event_record(
 def inbound_drain() -> int:
     """Process due inbound events in batches until none is left. Returns how many were applied."""
     tasks.drain_started("inbound")
+    deadline = time.monotonic() + DRAIN_SECONDS
     done = 0
     due = claims.due_or_expired(pending_status=InboundEvent.Status.PENDING, claimed_status=InboundEvent.Status.PROCESSING)
     while True:
@@ -102,11 +108,20 @@ def inbound_drain() -> int:
         )
         if not ids:
             return done
+        if time.monotonic() > deadline:
+            _release(InboundEvent, ids, InboundEvent.Status.PENDING)
+            tasks.kick_now("inbound")  # hand the rest to a fresh task before the broker's timeout
+            return done
         if len(ids) == settings.INBOUND_BATCH_SIZE:
             # A full batch means a backlog: ask for another drain so a second worker joins in.
             tasks.kick_now("inbound")
         for event in InboundEvent.objects.filter(id__in=ids).select_related("channel").order_by("id"):
             done += inbound_event_process(event=event)
+
+
+def _release(model, ids: list[int], status: str) -> None:
+    """Give back rows claimed but not worked on (their attempt did not happen)."""
+    model.objects.filter(id__in=ids).update(status=status, lease_until=None, attempts=F("attempts") - 1)
 
 
 def inbound_event_process(*, event: InboundEvent) -> bool:
@@ -219,6 +234,7 @@ def inbound_event_requeue(*, event: InboundEvent) -> None:
 def outbound_drain() -> int:
     """Send due queued messages in batches until none is left. Returns how many were sent."""
     tasks.drain_started("outbound")
+    deadline = time.monotonic() + DRAIN_SECONDS
     sent = 0
     due = claims.due_or_expired(pending_status=Message.Status.QUEUED, claimed_status=Message.Status.SENDING)
     while True:
@@ -231,6 +247,10 @@ def outbound_drain() -> int:
             order_by=("next_attempt_at", "id"),
         )
         if not ids:
+            return sent
+        if time.monotonic() > deadline:
+            _release(Message, ids, Message.Status.QUEUED)
+            tasks.kick_now("outbound")
             return sent
         if len(ids) == settings.OUTBOUND_BATCH_SIZE:
             tasks.kick_now("outbound")

@@ -207,3 +207,20 @@ def test_two_events_carrying_one_message_processed_at_once_yield_one_message(api
     assert Contact.objects.count() == 1
     assert Conversation.objects.count() == 1
     assert list(InboundEvent.objects.values_list("status", "last_error").distinct()) == [("processed", "")]
+
+
+def test_a_drain_that_runs_out_of_time_hands_the_rest_to_a_new_task(client, api_channel, monkeypatch):
+    from core import tasks
+
+    for i in range(3):
+        post_api_webhook(client, api_channel, inbound_message(f"t-{i}", sender_id=f"c{i}"))
+    kicked = []
+    monkeypatch.setattr(tasks, "kick_now", kicked.append)
+    monkeypatch.setattr(services, "DRAIN_SECONDS", -1)  # the budget is already spent
+
+    assert services.inbound_drain() == 0
+
+    assert kicked == ["inbound"]
+    assert list(InboundEvent.objects.values_list("status", "attempts", "lease_until").distinct()) == [("pending", 0, None)]
+    monkeypatch.setattr(services, "DRAIN_SECONDS", 50)
+    assert services.inbound_drain() == 3
