@@ -44,6 +44,27 @@ def template_get_for_channel(*, channel: Channel, uuid) -> MessageTemplate | Non
     return templates_for_channel(channel).filter(uuid=uuid).first()
 
 
+def template_for_payload(*, channel: Channel, payload: dict) -> MessageTemplate | None:
+    """The template a message payload names: by our id (`template_id`, the console) or by Meta's
+    name and language (`name`, `language` as "pt_BR" or {"code": "pt_BR"}: the API), among the
+    channel's WABA's templates (deleted ones excluded)."""
+    import uuid as uuid_module
+
+    templates = templates_for_channel(channel)
+    if payload.get("template_id"):
+        try:
+            return templates.filter(uuid=uuid_module.UUID(str(payload["template_id"]))).first()
+        except ValueError:
+            return None
+    language = payload.get("language")
+    if isinstance(language, dict):
+        language = language.get("code")
+    name, language = str(payload.get("name") or "").strip(), str(language or "").strip().replace("-", "_")
+    if not name or not language:
+        return None
+    return templates.filter(name=name, language__iexact=language).first()
+
+
 def customer_transcript(*, channel: Channel, phone: str) -> list:
     """The latest conversation of the customer with this number on this channel, as their phone
     shows it (the simulator): no private notes, no activity lines."""
