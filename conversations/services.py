@@ -294,7 +294,6 @@ def _validated(adapter, draft: Draft, last_inbound_at: datetime | None, files: t
     return replace(draft, content=checked.content, content_type=checked.content_type, payload=checked.payload)
 
 
-@transaction.atomic
 def message_send(
     *,
     conversation: Conversation,
@@ -302,7 +301,19 @@ def message_send(
     sender: User | None,
     sender_type: str = Message.SenderType.AGENT,
 ) -> Message:
-    """Queue a reply (or store a private note) in a conversation. Returns the (first) message.
+    """`messages_send`, for callers that show one message: the first (it carries the text)."""
+    return messages_send(conversation=conversation, draft=draft, sender=sender, sender_type=sender_type)[0]
+
+
+@transaction.atomic
+def messages_send(
+    *,
+    conversation: Conversation,
+    draft: Draft,
+    sender: User | None,
+    sender_type: str = Message.SenderType.AGENT,
+) -> list[Message]:
+    """Queue a reply (or store a private note) in a conversation. Returns the messages stored.
 
     The one send path of every interface (console, API, bots, templates): the channel's rules
     (`validate_draft`: content it can send, customer-service window, template approval and
@@ -364,7 +375,7 @@ def message_send(
         tasks.kick("outbound")
     for message in messages:
         events.publish(events.MESSAGE_CREATED, **_message_facts(message, private=draft.private))
-    return messages[0]
+    return messages
 
 
 def recipient_identity(conversation: Conversation) -> ContactIdentity | None:

@@ -67,17 +67,14 @@ class WhatsAppAdapter(ChannelAdapter):
     def waba_id(self) -> str:
         return str(self.channel.settings.get("waba_id") or "")
 
-    def meta_app(self):
-        from channels_app.providers.whatsapp.selectors import meta_app_of_channel
-
-        return meta_app_of_channel(self.channel)
-
     def webhook_secrets(self) -> tuple[str, str]:
         """(app secret, verify token): the channel's own, else its Meta app's."""
+        from channels_app.providers.whatsapp.selectors import meta_app_get_for_webhook
+
         credentials = self.channel.credentials
         app_secret, verify_token = credentials.get("app_secret", ""), credentials.get("verify_token", "")
-        if not (app_secret and verify_token):
-            app = self.meta_app()
+        if not (app_secret and verify_token) and self.channel.settings.get("meta_app"):
+            app = meta_app_get_for_webhook(uuid=self.channel.settings["meta_app"])
             if app is not None:
                 app_secret = app_secret or app.credentials.get("app_secret", "")
                 verify_token = verify_token or app.credentials.get("verify_token", "")

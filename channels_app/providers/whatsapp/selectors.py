@@ -5,10 +5,16 @@ from django.db.models import Case, IntegerField, QuerySet, Value, When
 
 from channels_app.models import Channel
 from channels_app.providers.whatsapp.models import MessageTemplate, MetaApp
+from channels_app.selectors import webhook_cached
 
 
 def meta_app_get_for_webhook(*, uuid) -> MetaApp | None:
-    return MetaApp.objects.filter(uuid=uuid, is_active=True).first()
+    """The active Meta app for a webhook delivery (its app-level URL, or a number it serves),
+    cached for a few seconds per process like channels (a rotated app secret applies within
+    that time)."""
+    return webhook_cached(
+        ("whatsapp-meta-app", str(uuid)), lambda: MetaApp.objects.filter(uuid=uuid, is_active=True).first()
+    )
 
 
 def meta_apps() -> QuerySet[MetaApp]:
