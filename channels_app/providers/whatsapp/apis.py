@@ -86,7 +86,9 @@ def _whatsapp_channel(user, channel_id) -> Channel:
 
 class TemplateListApi(ApiView):
     class TemplateFilters(PageParams):
-        sendable = fields.BooleanField(required=False, help_text="`true`: approved templates only.")
+        sendable = serializers.ChoiceField(
+            choices=["true", "false"], required=False, help_text="`true`: approved ones only; `false`: the others."
+        )
         name = fields.CharField(required=False, max_length=512, help_text="Exact template name.")
 
     query_serializer = TemplateFilters
@@ -109,9 +111,9 @@ class TemplateListApi(ApiView):
         filters = validated_query(self.TemplateFilters, request)
         channel = _whatsapp_channel(request.user, channel_id)
         templates = selectors.templates_for_channel(channel)
-        if filters.get("sendable") is not None:
+        if "sendable" in filters:
             approved = {"status": MessageTemplate.Status.APPROVED}
-            templates = templates.filter(**approved) if filters["sendable"] else templates.exclude(**approved)
+            templates = templates.filter(**approved) if filters["sendable"] == "true" else templates.exclude(**approved)
         if "name" in filters:
             templates = templates.filter(name=filters["name"])
         rows, page = paginate(templates, request, ordering=("name", "language", "uuid"), params=filters)

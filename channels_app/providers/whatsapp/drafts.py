@@ -27,10 +27,6 @@ def template_draft(channel: Channel, draft: OutboundDraft) -> OutboundDraft:
     payload = draft.payload
     if draft.files:
         raise PolicyViolation(_("A template message cannot carry files: send them once the customer answers."))
-    if "components" in payload and "parameters" not in payload:
-        raise PolicyViolation(
-            _("Give the template's parameters (header, body, buttons): its components are built from them.")
-        )
     template = selectors.template_for_payload(channel=channel, payload=payload)
     if template is None:
         raise PolicyViolation(
@@ -44,6 +40,10 @@ def template_draft(channel: Channel, draft: OutboundDraft) -> OutboundDraft:
         raise PolicyViolation(
             _("The template “%(name)s” is %(status)s at Meta: only approved templates can be sent.")
             % {"name": template.name, "status": template.status_label.lower()}
+        )
+    if "components" in payload and "parameters" not in payload:
+        raise PolicyViolation(
+            _("Give the template's parameters (header, body, buttons): its components are built from them.")
         )
     parameters = payload.get("parameters")
     try:
