@@ -436,6 +436,11 @@ class MessageCreateMultipartIn(serializers.Serializer):
         child=serializers.FileField(allow_empty_file=False), required=False, max_length=10, help_text="Up to 10 files."
     )
 
+    def validate_content_type(self, value):
+        if value == Message.ContentType.TEMPLATE:
+            raise serializers.ValidationError(_("Send a template as JSON, with `template`."))
+        return value
+
 
 class MessageListApi(ApiView):
     rate_scope = "messages"

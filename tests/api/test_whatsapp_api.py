@@ -290,10 +290,12 @@ def test_meta_s_raw_template_json_can_no_longer_skip_the_checks(ana, conversatio
     as_payload = ana.post(path, {"content_type": "template", "payload": raw})
     mixed = ana.post(path, {"template": PEDIDO, "payload": raw})
     wrong_type = ana.post(path, {"template": PEDIDO, "content_type": "text"})
+    multipart = _multipart(ana, path, {"content_type": "template", "content": "x"})
 
     assert as_payload.status_code == 400 and "template" in error_of(as_payload)["fields"]
     assert mixed.status_code == 400 and "template" in error_of(mixed)["fields"]
     assert wrong_type.status_code == 400 and "content_type" in error_of(wrong_type)["fields"]
+    assert multipart.status_code == 400 and "content_type" in error_of(multipart)["fields"]
     assert not _sent().exists()
 
 
