@@ -123,6 +123,27 @@ class OutboundMessage:
 
 
 @dataclass(frozen=True)
+class DraftFile:
+    """A file of an outgoing message before it is stored (its bytes stay with the caller)."""
+
+    name: str
+    content_type: str
+    size: int
+
+
+@dataclass(frozen=True)
+class OutboundDraft:
+    """One outgoing message as `conversations.services.message_send` checks it, before any row is
+    written: what the agent, the API client or the bot asked to send, and the customer's window."""
+
+    content: str
+    content_type: str
+    payload: dict
+    files: tuple[DraftFile, ...] = ()
+    last_inbound_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class SendResult:
     provider_message_id: str
     state: str = "sent"
@@ -141,11 +162,20 @@ class ChannelAdapter:
     identity_medium: ClassVar[str]  # ContactIdentity.Medium of the people it talks to
     sendable_content_types: ClassVar[frozenset[str]] = frozenset({"text"})
     max_attachment_bytes: ClassVar[int] = 25 * 1024 * 1024
+    # Files one provider message can carry (None: no limit). The shared send path sends the files
+    # of a longer draft as consecutive messages, so each gets its own provider id and status.
+    max_attachments_per_message: ClassVar[int | None] = None
     setup_form: ClassVar[str] = ""  # dotted path of its ChannelSetupForm (channels_app.forms)
     # Template of the setup instructions shown after saving (callback URL, tokens to paste).
     instructions_template: ClassVar[str] = ""
     # Whether the provider shows the customer that an agent read their messages (mark_read).
     marks_read: ClassVar[bool] = False
+    # Console pages of the provider package that the generic console links to (URL names in the
+    # `console:` namespace): a message-template picker for a conversation (its uuid as argument),
+    # shown in the composer, and starting a conversation with a template (`?contact=<uuid>`),
+    # linked from contact pages. Empty: the provider has no such page.
+    console_template_url: ClassVar[str] = ""
+    console_start_url: ClassVar[str] = ""
 
     def __init__(self, channel: "Channel"):
         self.channel = channel
@@ -222,6 +252,20 @@ class ChannelAdapter:
 
             return gettext("This channel cannot send %(type)s messages.") % {"type": content_type}
         return ""
+
+    def validate_draft(self, draft: OutboundDraft) -> OutboundDraft:
+        """The channel's rules on one outgoing message, applied by the shared send path before
+        anything is stored, whichever interface sends it (console, API, bot): raise
+        core.exceptions.PolicyViolation with a reason the sender can act on. Returns the draft as
+        it must be stored; a provider may complete it (WhatsApp fills a template's components and
+        preview in). Pure apart from reading the provider package's own records. The default
+        applies `refuse_reason`."""
+        from core.exceptions import PolicyViolation
+
+        reason = self.refuse_reason(content_type=draft.content_type, last_inbound_at=draft.last_inbound_at)
+        if reason:
+            raise PolicyViolation(reason)
+        return draft
 
     def send(self, message: OutboundMessage) -> SendResult:
         raise NotImplementedError

@@ -12,3 +12,4 @@ class ChannelsAppConfig(AppConfig):
         from core import tasks
 
         tasks.register_schedule("prune-inbound-events", "channels_app.tasks.prune_processed_events", Schedule.DAILY)
+        tasks.register_schedule("prune-pending-statuses", "channels_app.tasks.prune_pending_statuses", Schedule.DAILY)

@@ -1,6 +1,8 @@
 """Reads for channels."""
 
 import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from channels_app.models import Channel
 
@@ -8,20 +10,29 @@ from channels_app.models import Channel
 # channel up (and decrypting its credentials) each time costs more than the rest of the view.
 # A few seconds of staleness is harmless: a deactivated channel stops accepting within that time.
 _WEBHOOK_CACHE_SECONDS = 5.0
-_webhook_cache: dict[tuple[str, str], tuple[float, Channel | None]] = {}
+_webhook_cache: dict[tuple[str, str], tuple[float, Any]] = {}
+T = TypeVar("T")
 
 
-def channel_get_for_webhook(*, kind: str, uuid) -> Channel | None:
-    key = (kind, str(uuid))
+def webhook_cached(key: tuple[str, str], load: Callable[[], T]) -> T:
+    """`load()`, remembered for a few seconds in this process: for the lookups every webhook
+    delivery makes (its channel; a provider's shared app record). None is remembered too, so a
+    flood to an unknown URL costs no queries."""
     now = time.monotonic()
     cached = _webhook_cache.get(key)
     if cached is not None and now - cached[0] < _WEBHOOK_CACHE_SECONDS:
         return cached[1]
-    channel = Channel.objects.filter(kind=kind, uuid=uuid, is_active=True).order_by().first()
+    value = load()
     if len(_webhook_cache) > 10_000:
         _webhook_cache.clear()
-    _webhook_cache[key] = (now, channel)
-    return channel
+    _webhook_cache[key] = (now, value)
+    return value
+
+
+def channel_get_for_webhook(*, kind: str, uuid) -> Channel | None:
+    return webhook_cached(
+        (kind, str(uuid)), lambda: Channel.objects.filter(kind=kind, uuid=uuid, is_active=True).order_by().first()
+    )
 
 
 def webhook_cache_clear() -> None:

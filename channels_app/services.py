@@ -31,7 +31,7 @@ from channels_app.adapters import (
     ProfileUpdate,
     StatusUpdate,
 )
-from channels_app.models import Channel, InboundEvent
+from channels_app.models import Channel, InboundEvent, PendingStatus
 from contacts.services import contact_resolve
 from conversations import services as conversation_services
 from conversations.attachments import StoredFile, prepare_file, signed_url
@@ -405,6 +405,18 @@ def prune_processed_events(*, older_than_days: int = 30) -> int:
     deleted, _counts = InboundEvent.objects.filter(
         status=InboundEvent.Status.PROCESSED, processed_at__lt=cutoff
     ).delete()
+    return deleted
+
+
+# A status waits as PendingStatus for the few seconds between Meta's webhook and the answer of
+# our send call. Rows older than this belong to messages not sent through us (the business app
+# on the same number, another tool): nothing will ever claim them.
+PENDING_STATUS_MAX_AGE = timedelta(hours=24)
+
+
+def pending_statuses_prune(*, older_than: timedelta = PENDING_STATUS_MAX_AGE) -> int:
+    """Delete statuses no send of ours claimed in time (scheduled daily). Returns how many."""
+    deleted, _counts = PendingStatus.objects.filter(created_at__lt=timezone.now() - older_than).delete()
     return deleted
 
 

@@ -15,5 +15,9 @@ def prune_processed_events() -> int:
     return services.prune_processed_events()
 
 
+def prune_pending_statuses() -> int:
+    return services.pending_statuses_prune()
+
+
 def conversation_read_receipt_send(conversation_id: int) -> bool:
     return services.conversation_read_receipt_send(conversation_id=conversation_id)

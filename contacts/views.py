@@ -7,11 +7,13 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from channels_app import registry
 from contacts import services
 from contacts.forms import ContactForm, MergeForm
 from conversations import selectors
@@ -47,6 +49,23 @@ def _visible(request, contact_uuid):
     return contact
 
 
+def _start_links(user, contact) -> list[dict]:
+    """"Start a WhatsApp conversation" (and the like) for each kind of channel the user works
+    whose provider offers a console page to reach out with (ChannelAdapter.console_start_url)."""
+    kinds = selectors.channels_for_user(user).filter(is_active=True).values_list("kind", flat=True).distinct()
+    links = []
+    for kind in sorted(set(kinds) & set(registry.ADAPTERS)):
+        adapter = registry.adapter_class(kind)
+        if adapter.console_start_url:
+            links.append(
+                {
+                    "label": _("Start a %(channel)s conversation") % {"channel": adapter.label},
+                    "url": f"{reverse(adapter.console_start_url)}?{urlencode({'contact': contact.uuid})}",
+                }
+            )
+    return links
+
+
 @login_required
 def contact_detail(request, contact_uuid):
     contact = _visible(request, contact_uuid)
@@ -73,6 +92,7 @@ def contact_detail(request, contact_uuid):
             "merge": MergeForm(),
             "identities": contact.identities.all(),
             "conversations": conversations,
+            "start_links": _start_links(request.user, contact),
             "nav": "contacts",
         },
     )

@@ -9,13 +9,14 @@ import uuid
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from accounts import idempotency
 from channels_app import registry
+from contacts.identities import PHONE_MEDIA
 from conversations import selectors, services
 from conversations.api_serializers import (
     CONVERSATION_EXAMPLE,
@@ -34,6 +35,11 @@ from core.api.views import ApiView, validated, validated_query
 from core.exceptions import ApplicationError
 
 CONVERSATION_RELATED = ("channel", "contact", "assignee", "team")
+TEMPLATE_EXAMPLE = {
+    "name": "pedido_enviado",
+    "language": "pt_BR",
+    "parameters": {"header": ["#4521"], "body": ["Maria", "#4521", "2 dias"], "buttons": {"0": "4521"}},
+}
 
 
 def _invalid(field: str, message: str) -> ApplicationError:
@@ -76,13 +82,79 @@ def _labels(names: list[str]) -> list[Label]:
     return labels
 
 
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "array", "items": {"type": "string", "maxLength": 1024}, "maxItems": 100},
+            {"type": "object", "additionalProperties": {"type": "string", "maxLength": 1024}, "maxProperties": 100},
+        ]
+    }
+)
+class PlaceholderValues(serializers.Field):
+    """A template component's values: a list (positional {{1}}, {{2}}…) or an object keyed by
+    placeholder (`{"first_name": "Maria"}`, `{"link": "https://…"}`, buttons by index)."""
+
+    default_error_messages = {
+        "invalid": _("Give a list of strings, or an object of strings keyed by placeholder."),
+        "too_many": _("At most 100 values."),
+        "too_long": _("Each value has at most 1024 characters."),
+    }
+
+    def to_internal_value(self, data):
+        if isinstance(data, list):
+            values = data
+        elif isinstance(data, dict):
+            values = list(data.values())
+        else:
+            self.fail("invalid")
+        if not all(isinstance(v, str) for v in values):
+            self.fail("invalid")
+        if len(values) > 100:
+            self.fail("too_many")
+        if any(len(v) > 1024 for v in values):
+            self.fail("too_long")
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
+class TemplateParametersIn(serializers.Serializer):
+    header = PlaceholderValues(required=False, help_text='A text header\'s values, or `{"link": …}` for a media one.')
+    body = PlaceholderValues(required=False)
+    buttons = PlaceholderValues(required=False, help_text="By button index: a link's suffix, a reply id, a code.")
+
+
+class TemplateIn(serializers.Serializer):
+    name = fields.CharField(max_length=512, help_text="The template's name at Meta.")
+    language = fields.CharField(max_length=16, help_text="Its language as Meta spells it: `pt_BR`, `en_US`.")
+    parameters = TemplateParametersIn(required=False)
+
+
 class DraftIn(serializers.Serializer):
     content = fields.CharField(required=False, allow_blank=True, max_length=65536, trim_whitespace=False)
     content_type = serializers.ChoiceField(choices=Message.ContentType.choices, required=False)
     private = fields.BooleanField(required=False, default=False, help_text="A private note for the team.")
     payload = serializers.DictField(
-        required=False, help_text="Structured content (template name and parameters, buttons, location)."
+        required=False, help_text="Structured content of the content type (buttons and lists, location)."
     )
+    template = TemplateIn(
+        required=False,
+        help_text="An approved message template (WhatsApp) with its parameters; `content_type` is `template`. "
+        "Its text is the filled-in template. See `GET /channels/{id}/templates` for the parameters each takes.",
+    )
+
+    def validate(self, data):
+        if "template" in data:
+            if data.get("content_type", Message.ContentType.TEMPLATE) != Message.ContentType.TEMPLATE:
+                raise serializers.ValidationError({"content_type": [_("A template is sent as content type template.")]})
+            if data.get("payload") or data.get("content") or data.get("private"):
+                raise serializers.ValidationError(
+                    {"template": [_("A template message has no content, payload or private flag of its own.")]}
+                )
+        elif data.get("content_type") == Message.ContentType.TEMPLATE:
+            raise serializers.ValidationError({"template": [_("Give the template: name, language and parameters.")]})
+        return data
 
 
 # --- conversations ----------------------------------------------------------------------------
@@ -120,10 +192,23 @@ class ConversationListApi(ApiView):
 
     class ConversationCreateIn(serializers.Serializer):
         channel_id = fields.UUIDField()
-        contact_id = fields.UUIDField()
+        contact_id = fields.UUIDField(required=False, help_text="The contact to write to; or give `phone`.")
+        phone = fields.CharField(
+            required=False,
+            max_length=32,
+            help_text="On phone channels (WhatsApp, SMS): the number to write to, E.164 preferred. Someone not yet "
+            "a contact becomes one; with `contact_id`, the number to use when the contact has none on this channel.",
+        )
         subject = fields.CharField(required=False, allow_blank=True, max_length=255)
-        assignee_id = fields.UUIDField(required=False, allow_null=True)
+        assignee_id = fields.UUIDField(
+            required=False, allow_null=True, help_text="Assigns a new conversation (a reused one keeps its own)."
+        )
         message = DraftIn(required=False, help_text="A first message to send (or note to leave).")
+
+        def validate(self, data):
+            if not data.get("contact_id") and not data.get("phone", "").strip():
+                raise serializers.ValidationError({"contact_id": [_("Give `contact_id` or `phone`.")]})
+            return data
 
     query_serializer = ConversationFilters
 
@@ -174,13 +259,18 @@ class ConversationListApi(ApiView):
     @extend_schema(
         tags=["conversations"],
         summary="Start a conversation",
-        description="With a contact that has an address on the channel's medium; optionally assigned and with a "
-        "first message, sent on the channel (a policy refusal, e.g. a closed WhatsApp window, is a 422 and "
-        "nothing is created). Honours `Idempotency-Key`.",
+        description="With a contact (`contact_id`), or on phone channels with a number (`phone`) that becomes a "
+        "contact if it is not one yet; optionally assigned and with a first message, sent on the channel. On "
+        "WhatsApp, reaching someone who has not written in the last 24 hours takes an approved template "
+        "(`message.template`). The contact's open conversation on the channel is reused (200) rather than "
+        "doubled; otherwise one is created (201). A refusal (a closed window, an unapproved template, "
+        "parameters that do not fit) is a 422 and nothing is created. Honours `Idempotency-Key`.",
         parameters=[idempotency.PARAMETER],
         request=ConversationCreateIn,
         responses={
             201: ConversationOut,
+            200: ConversationOut,
+            409: error_response("The phone number belongs to another contact."),
             422: error_response("The channel refuses the first message, or the contact has no address there."),
         },
         examples=[
@@ -193,7 +283,17 @@ class ConversationListApi(ApiView):
                 },
                 request_only=True,
             ),
+            OpenApiExample(
+                "WhatsApp template to a new number",
+                value={
+                    "channel_id": CONVERSATION_EXAMPLE["channel_id"],
+                    "phone": "+5521998761234",
+                    "message": {"template": TEMPLATE_EXAMPLE},
+                },
+                request_only=True,
+            ),
             OpenApiExample("Created", value=CONVERSATION_EXAMPLE, response_only=True, status_codes=["201"]),
+            OpenApiExample("Reused", value=CONVERSATION_EXAMPLE, response_only=True, status_codes=["200"]),
         ],
     )
     def post(self, request):
@@ -204,18 +304,26 @@ class ConversationListApi(ApiView):
         user = request.user
         with transaction.atomic():
             channel = selectors.channel_get_for_user(user=user, uuid=data["channel_id"])
-            contact = selectors.contact_get_for_user(user=user, uuid=data["contact_id"])
+            contact = (
+                selectors.contact_get_for_user(user=user, uuid=data["contact_id"]) if "contact_id" in data else None
+            )
+            if data.get("phone") and registry.adapter_class(channel.kind).identity_medium not in PHONE_MEDIA:
+                raise _invalid("phone", _("This channel does not reach people by phone number."))
             assignee = _assignee(None, data.get("assignee_id"), channel=channel)
             draft = _draft(data["message"], files=()) if data.get("message") else None
-            conversation, _message = services.conversation_start(
+            started = services.conversation_start(
                 channel=channel,
                 contact=contact,
+                address=data.get("phone", ""),
                 by=user,
                 subject=data.get("subject", ""),
                 assignee=assignee,
                 draft=draft,
             )
-        return Response(_conversation_out(conversation), status=status.HTTP_201_CREATED)
+        return Response(
+            _conversation_out(started.conversation),
+            status=status.HTTP_201_CREATED if started.created else status.HTTP_200_OK,
+        )
 
 
 class ConversationDetailApi(ApiView):
@@ -288,23 +396,31 @@ class ConversationDetailApi(ApiView):
 # --- messages ---------------------------------------------------------------------------------
 def _draft(data: dict, *, files, in_reply_to: Message | None = None) -> services.Draft:
     content_type = data.get("content_type")
+    payload = data.get("payload") or None
+    if "template" in data:
+        # The channel's send path resolves the template by name and language, checks it is
+        # approved and that the parameters fit, and fills in its text and Meta's components.
+        template = data["template"]
+        content_type = Message.ContentType.TEMPLATE
+        payload = {
+            "name": template["name"],
+            "language": template["language"],
+            "parameters": template.get("parameters", {}),
+        }
     if not content_type:
         content_type = (
-            _kind_of(files[0].content_type) if files and not data.get("content") else Message.ContentType.TEXT
+            services.file_content_type(files[0].content_type)
+            if files and not data.get("content")
+            else Message.ContentType.TEXT
         )
     return services.Draft(
         content=data.get("content", ""),
         content_type=content_type,
-        payload=data.get("payload") or None,
+        payload=payload,
         files=tuple(files),
         private=data.get("private", False),
         in_reply_to=in_reply_to,
     )
-
-
-def _kind_of(mime: str) -> str:
-    major = mime.split("/", 1)[0]
-    return {"image": "image", "audio": "audio", "video": "video"}.get(major, "file")
 
 
 class MessageCreateIn(DraftIn):
@@ -319,6 +435,11 @@ class MessageCreateMultipartIn(serializers.Serializer):
     files = serializers.ListField(
         child=serializers.FileField(allow_empty_file=False), required=False, max_length=10, help_text="Up to 10 files."
     )
+
+    def validate_content_type(self, value):
+        if value == Message.ContentType.TEMPLATE:
+            raise serializers.ValidationError(_("Send a template as JSON, with `template`."))
+        return value
 
 
 class MessageListApi(ApiView):
@@ -358,14 +479,19 @@ class MessageListApi(ApiView):
         summary="Send a message (or leave a private note)",
         description="Queued and sent on the conversation's channel by the outbound pipeline; follow its status "
         "here or with `message.sent` / `message.delivered` / `message.failed` webhooks. JSON, or multipart "
-        "with `files`. The channel's rules apply (a closed WhatsApp window, an unsupported content type: 422). "
-        "Send an `Idempotency-Key` so a retry after a timeout never sends the customer the message twice.",
+        "with `files`. The channel's rules apply before anything is stored (422 with the reason): a closed "
+        "WhatsApp window, an unsupported content type, a template that is not approved or parameters that do "
+        "not fit it. On channels that carry one file per message (WhatsApp), several files go as consecutive "
+        "messages, the text with the first: the answer is that first message, the others follow it in the "
+        "conversation. Send an `Idempotency-Key` so a retry after a timeout never sends the customer the "
+        "message twice.",
         parameters=[idempotency.PARAMETER],
         request={"application/json": MessageCreateIn, "multipart/form-data": MessageCreateMultipartIn},
         responses={201: MessageOut, 422: error_response("The channel's policy refuses this message.")},
         examples=[
             OpenApiExample("Text", value={"content": "Seu pedido saiu para entrega hoje."}, request_only=True),
             OpenApiExample("Private note", value={"content": "Cliente VIP", "private": True}, request_only=True),
+            OpenApiExample("WhatsApp template", value={"template": TEMPLATE_EXAMPLE}, request_only=True),
             OpenApiExample("Queued", value=MESSAGE_EXAMPLE, response_only=True, status_codes=["201"]),
         ],
     )

@@ -5,19 +5,20 @@ through core.events, and never call a provider: sending is queued (status `queue
 the outbound drain in channels_app.services.
 """
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Team, User
-from channels_app.adapters import InboundMessage, SendResult, StatusUpdate
+from channels_app.adapters import DraftFile, InboundMessage, OutboundDraft, SendResult, StatusUpdate
 from channels_app.models import Channel, PendingStatus
+from contacts import identities
 from contacts.models import Contact, ContactIdentity
-from contacts.services import contact_resolve
+from contacts.services import contact_resolve, identity_attach
 from conversations import assignment
 from conversations.attachments import StoredFile, attachment_create
 from conversations.models import Conversation, Message
@@ -248,7 +249,51 @@ class Draft:
     in_reply_to: Message | None = None
 
 
-@transaction.atomic
+FILE_CONTENT_TYPES = {
+    "image": Message.ContentType.IMAGE,
+    "audio": Message.ContentType.AUDIO,
+    "video": Message.ContentType.VIDEO,
+}
+
+
+def file_content_type(mime: str) -> str:
+    """The content type of a message that carries a file of this MIME type and no text."""
+    return FILE_CONTENT_TYPES.get(mime.split("/", 1)[0], Message.ContentType.FILE)
+
+
+def _parts(draft: Draft, per_message: int | None) -> list[Draft]:
+    """The draft as the messages the channel can carry: the text, payload and quote travel with
+    the first files; the rest follow, `per_message` files each (WhatsApp: one), as the customer's
+    app would show them anyway: one message, one provider id and one status per file."""
+    files = draft.files
+    if per_message is None or len(files) <= per_message or draft.private:
+        return [draft]
+    first = Draft(
+        content=draft.content,
+        content_type=draft.content_type,
+        payload=draft.payload,
+        files=files[:per_message],
+        in_reply_to=draft.in_reply_to,
+    )
+    rest = [files[i : i + per_message] for i in range(per_message, len(files), per_message)]
+    return [first, *(Draft(content_type=file_content_type(group[0].content_type), files=group) for group in rest)]
+
+
+def _validated(adapter, draft: Draft, last_inbound_at: datetime | None, files: tuple[DraftFile, ...] = ()) -> Draft:
+    """The channel's rules (adapters.ChannelAdapter.validate_draft) on one part; the adapter may
+    complete its content and payload (a WhatsApp template's preview and components)."""
+    checked = adapter.validate_draft(
+        OutboundDraft(
+            content=draft.content,
+            content_type=draft.content_type,
+            payload=dict(draft.payload or {}),
+            files=files or tuple(DraftFile(name=f.name, content_type=f.content_type, size=f.size) for f in draft.files),
+            last_inbound_at=last_inbound_at,
+        )
+    )
+    return replace(draft, content=checked.content, content_type=checked.content_type, payload=checked.payload)
+
+
 def message_send(
     *,
     conversation: Conversation,
@@ -256,11 +301,26 @@ def message_send(
     sender: User | None,
     sender_type: str = Message.SenderType.AGENT,
 ) -> Message:
-    """Queue a reply (or store a private note) in a conversation.
+    """`messages_send`, for callers that show one message: the first (it carries the text)."""
+    return messages_send(conversation=conversation, draft=draft, sender=sender, sender_type=sender_type)[0]
 
-    Checks the channel's policy first (content it can send, customer-service window) and raises
-    PolicyViolation with a reason the agent can act on. The message is stored `queued` and the
-    outbound drain sends it after commit. Publishes `message.created`.
+
+@transaction.atomic
+def messages_send(
+    *,
+    conversation: Conversation,
+    draft: Draft,
+    sender: User | None,
+    sender_type: str = Message.SenderType.AGENT,
+) -> list[Message]:
+    """Queue a reply (or store a private note) in a conversation. Returns the messages stored.
+
+    The one send path of every interface (console, API, bots, templates): the channel's rules
+    (`validate_draft`: content it can send, customer-service window, template approval and
+    parameters, file limits) are checked for every part before anything is written, and a
+    refusal raises PolicyViolation with a reason the sender can act on. More files than the
+    channel carries per message become consecutive messages (see `_parts`). Messages are stored
+    `queued` and the outbound drain sends them after commit. Publishes `message.created` for each.
     """
     from channels_app.registry import adapter_for
 
@@ -269,47 +329,53 @@ def message_send(
     channel = conversation.channel
     now = timezone.now()
     if draft.private:
-        status = Message.Status.NOTE
+        parts, status = [draft], Message.Status.NOTE
     else:
-        reason = adapter_for(channel).refuse_reason(
-            content_type=draft.content_type, last_inbound_at=conversation.last_inbound_at
-        )
-        if reason:
-            raise PolicyViolation(reason)
+        adapter = adapter_for(channel)
+        parts = [
+            _validated(adapter, part, conversation.last_inbound_at)
+            for part in _parts(draft, adapter.max_attachments_per_message)
+        ]
         if recipient_identity(conversation) is None:
             raise PolicyViolation(_("This contact has no address on this channel."))
         status = Message.Status.QUEUED
-    message = Message.objects.create(
-        conversation=conversation,
-        channel=channel,
-        direction=Message.Direction.OUTBOUND,
-        sender_type=sender_type,
-        sender_user=sender,
-        content=draft.content,
-        content_type=draft.content_type,
-        payload=draft.payload or {},
-        private=draft.private,
-        in_reply_to=draft.in_reply_to,
-        status=status,
-        queued_at=None if draft.private else now,
-        next_attempt_at=None if draft.private else now,
-        created_at=now,
-    )
-    for stored in draft.files:
-        attachment_create(message=message, stored=stored)
+    messages = []
+    for index, part in enumerate(parts):
+        # A microsecond apart: lists ordered by time (the API's: created_at, then uuid) keep the parts in order.
+        created_at = now + timedelta(microseconds=index)
+        message = Message.objects.create(
+            conversation=conversation,
+            channel=channel,
+            direction=Message.Direction.OUTBOUND,
+            sender_type=sender_type,
+            sender_user=sender,
+            content=part.content,
+            content_type=part.content_type,
+            payload=part.payload or {},
+            private=part.private,
+            in_reply_to=part.in_reply_to,
+            status=status,
+            queued_at=None if part.private else now,
+            next_attempt_at=None if part.private else now,
+            created_at=created_at,
+        )
+        for stored in part.files:
+            attachment_create(message=message, stored=stored)
+        messages.append(message)
     if not draft.private:
         updates = {
             "updated_at": now,
             "last_activity_at": now,
-            "last_message_preview": preview_of(draft.content, draft.content_type, [f.name for f in draft.files]),
+            "last_message_preview": preview_of(parts[0].content, parts[0].content_type, [f.name for f in draft.files]),
             "waiting_since": None,
         }
         if sender_type == Message.SenderType.AGENT and conversation.first_reply_at is None:
             updates["first_reply_at"] = now
         Conversation.objects.filter(pk=conversation.pk).update(**updates)
         tasks.kick("outbound")
-    events.publish(events.MESSAGE_CREATED, **_message_facts(message, private=draft.private))
-    return message
+    for message in messages:
+        events.publish(events.MESSAGE_CREATED, **_message_facts(message, private=draft.private))
+    return messages
 
 
 def recipient_identity(conversation: Conversation) -> ContactIdentity | None:
@@ -395,6 +461,7 @@ def message_edit(*, message: Message, content: str, by: User | None) -> Message:
     if message.private:
         changed = Message.objects.filter(pk=message.pk, private=True).update(content=content, updated_at=timezone.now())
     elif message.direction == Message.Direction.OUTBOUND and message.status == Message.Status.QUEUED:
+        _edit_check(message, content)
         changed = Message.objects.filter(pk=message.pk, status=Message.Status.QUEUED).update(
             content=content, updated_at=timezone.now()
         )
@@ -406,6 +473,18 @@ def message_edit(*, message: Message, content: str, by: User | None) -> Message:
     if changed:
         events.publish(events.MESSAGE_UPDATED, **_message_facts(message, edited=True))
     return message
+
+
+def _edit_check(message: Message, content: str) -> None:
+    """The channel's rules apply to the new text as they did to the first (send path's check)."""
+    from channels_app.registry import adapter_for
+
+    draft = Draft(content=content, content_type=message.content_type, payload=message.payload)
+    files = tuple(DraftFile(name=f.name, content_type=f.content_type, size=f.size) for f in message.attachments.all())
+    checked = _validated(adapter_for(message.channel), draft, message.conversation.last_inbound_at, files)
+    if checked.content != content:
+        # The channel writes this text itself (a WhatsApp template's is its filled-in template).
+        raise PolicyViolation(_("The text of this message comes from its template: send another one instead."))
 
 
 @transaction.atomic
@@ -430,31 +509,93 @@ def message_mark_read(*, message: Message, by: User | None) -> Message:
 
 
 # --- conversation actions ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class Started:
+    conversation: Conversation
+    message: Message | None
+    created: bool  # False: the contact's open conversation on the channel was reused
+
+
 @transaction.atomic
 def conversation_start(
     *,
     channel: Channel,
-    contact: Contact,
+    contact: Contact | None = None,
+    address: str = "",
     by: User | None,
     subject: str = "",
     assignee: User | None = None,
     draft: Draft | None = None,
-) -> tuple[Conversation, Message | None]:
-    """Start a conversation with a contact on a channel (an agent or API client reaching out),
-    optionally assigned and with a first message (sent through `message_send`, so the channel's
-    policy applies and a refusal rolls everything back). The contact needs an address on the
-    channel's medium. Publishes `conversation.created` (and `conversation.assigned`,
-    `message.created`)."""
-    if contact_identity_on(contact_id=contact.pk, channel=channel) is None:
-        raise PolicyViolation(_("This contact has no address on this channel."))
-    conversation = Conversation.objects.create(
-        channel=channel, contact=contact, subject=subject[:255], team=channel.assignment_team
+) -> Started:
+    """Reach out to someone on a channel (an agent, an API client): with a known contact, or
+    with an address (a phone number typed or sent by a CRM) that becomes one.
+
+    A contact without an address on the channel's medium gets one from `address` or, on phone
+    media (WhatsApp, SMS), from its phone number. The contact's open conversation on the channel
+    is reused (inbound messages would land there anyway), keeping its assignee; otherwise a new
+    one is opened, carrying over the customer's last message time (their 24-hour window is
+    theirs, not the conversation's), and assigned to `assignee` if given. The optional first
+    message goes through `message_send`, so the channel's rules apply (a WhatsApp template's
+    approval and parameters) and a refusal rolls everything back. Raises PolicyViolation, or
+    Conflict when the address belongs to another contact. Publishes `contact.created`,
+    `conversation.created`, `conversation.assigned`, `message.created` as they happen.
+    """
+    from channels_app.registry import adapter_class
+
+    medium = adapter_class(channel.kind).identity_medium
+    by_phone = medium in identities.PHONE_MEDIA
+    if contact is None:
+        if not address.strip():
+            raise PolicyViolation(
+                _("Choose a contact or type a phone number.") if by_phone else _("Choose a contact to write to.")
+            )
+        contact = contact_resolve(medium=medium, address=_address(medium, address)).contact
+    elif contact_identity_on(contact_id=contact.pk, channel=channel) is None:
+        given = address.strip() or (contact.phone if by_phone else "")
+        if not given:
+            raise PolicyViolation(
+                _("This contact has no phone number: type the number to use.")
+                if by_phone
+                else _("This contact has no address on this channel.")
+            )
+        identity_attach(contact=contact, medium=medium, address=_address(medium, given))
+    # Serialise per contact, as message_receive does: two starts at once open one conversation.
+    Contact.objects.select_for_update().filter(pk=contact.pk).values_list("pk", flat=True).first()
+    conversation = (
+        Conversation.objects.filter(channel=channel, contact=contact)
+        .exclude(status=Conversation.Status.RESOLVED)
+        .select_related("channel")
+        .order_by("-last_activity_at")
+        .first()
     )
-    events.publish(events.CONVERSATION_CREATED, **_facts(conversation, contact_id=str(contact.uuid)))
-    if assignee is not None:
-        conversation_assign(conversation=conversation, assignee=assignee, by=by)
+    created = conversation is None
+    if created:
+        last_inbound = Conversation.objects.filter(channel=channel, contact=contact).aggregate(
+            at=Max("last_inbound_at")
+        )["at"]
+        conversation = Conversation.objects.create(
+            channel=channel,
+            contact=contact,
+            subject=subject[:255],
+            team=channel.assignment_team,
+            last_inbound_at=last_inbound,
+        )
+        events.publish(events.CONVERSATION_CREATED, **_facts(conversation, contact_id=str(contact.uuid)))
+        if assignee is not None:
+            conversation_assign(conversation=conversation, assignee=assignee, by=by)
     message = message_send(conversation=conversation, draft=draft, sender=by) if draft is not None else None
-    return conversation, message
+    return Started(conversation=conversation, message=message, created=created)
+
+
+def _address(medium: str, raw: str) -> str:
+    """An address typed by a person, normalised (so that only a provider's own spelling is ever
+    kept as an identity's provider address)."""
+    try:
+        return identities.normalize(medium, raw)
+    except identities.InvalidAddress as exc:
+        if medium in identities.PHONE_MEDIA:
+            raise PolicyViolation(_("This is not a valid phone number: %(number)s") % {"number": raw}) from exc
+        raise PolicyViolation(_("This is not a valid address on this channel: %(address)s") % {"address": raw}) from exc
 
 
 def _log_activity(conversation: Conversation, text: str, by: User | None, **payload) -> Message:

@@ -204,6 +204,11 @@ def _conversation_context(request, conversation: Conversation) -> dict:
         "teams": list(Team.objects.only("uuid", "name")),
         "canned": list(CannedResponse.objects.values("shortcut", "content")),
         "policy_reason": adapter.refuse_reason(content_type="text", last_inbound_at=conversation.last_inbound_at),
+        "template_url": (
+            reverse(adapter.console_template_url, kwargs={"conversation_uuid": conversation.uuid})
+            if adapter.console_template_url
+            else ""
+        ),
         "composer": ComposerForm(),
         "status_choices": Conversation.Status.choices,
     }
@@ -280,17 +285,26 @@ def message_create(request, conversation_uuid):
             prepare_file(name=f.name, data=f.read(), declared_type=f.content_type)
             for f in request.FILES.getlist("files")
         )
-        message = services.message_send(
+        content = form.cleaned_data["content"]
+        only_files = files and not content.strip()
+        sent = services.messages_send(
             conversation=conversation,
-            draft=services.Draft(content=form.cleaned_data["content"], files=files, private=form.cleaned_data["private"]),
+            draft=services.Draft(
+                content=content,
+                content_type=services.file_content_type(files[0].content_type) if only_files else "text",
+                files=files,
+                private=form.cleaned_data["private"],
+            ),
             sender=request.user,
         )
     except ApplicationError as exc:
         return _error(request, exc.message, status=exc.status_code)
     if not request.htmx:
         return redirect("console:conversation", conversation_uuid=conversation.uuid)
-    message = Message.objects.select_related("sender_user").prefetch_related("attachments").get(pk=message.pk)
-    return render(request, "conversations/_message.html", {"message": message, "conversation": conversation})
+    # Several files on a one-file-per-message channel are several messages: show them all.
+    messages = Message.objects.filter(pk__in=[m.pk for m in sent]).select_related("sender_user", "in_reply_to")
+    messages = messages.prefetch_related("attachments").order_by("created_at", "id")
+    return render(request, "conversations/_messages.html", {"messages": messages, "conversation": conversation})
 
 
 @login_required

@@ -24,3 +24,9 @@ class PolicyViolation(ApplicationError):
     """The channel's rules forbid this (closed 24-hour window, unsupported content, no consent)."""
 
     status_code = 422
+
+
+class ProviderUnavailable(ApplicationError):
+    """A provider call the user asked for directly (a template sync) failed: its reason is shown."""
+
+    status_code = 502

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from accounts import apis as accounts_apis
 from channels_app import apis as channels_apis
+from channels_app.providers.whatsapp import apis as whatsapp_apis
 from contacts import apis as contacts_apis
 from conversations import apis as conversations_apis
 from core.api.views import NotFoundApi
@@ -33,6 +34,12 @@ urlpatterns = [
     path("channels", channels_apis.ChannelListApi.as_view(), name="channels"),
     path("channels/<uuid:channel_id>", channels_apis.ChannelDetailApi.as_view(), name="channel"),
     path("channels/<uuid:channel_id>/status", channels_apis.ChannelStatusApi.as_view(), name="channel-status"),
+    path("channels/<uuid:channel_id>/templates", whatsapp_apis.TemplateListApi.as_view(), name="channel-templates"),
+    path(
+        "channels/<uuid:channel_id>/templates/sync",
+        whatsapp_apis.TemplateSyncApi.as_view(),
+        name="channel-templates-sync",
+    ),
     path("webhooks", webhooks_apis.SubscriptionListApi.as_view(), name="webhooks"),
     path("webhooks/register", webhooks_apis.SubscriptionRegisterApi.as_view(), name="webhook-register"),
     path("webhooks/<uuid:subscription_id>", webhooks_apis.SubscriptionDetailApi.as_view(), name="webhook"),

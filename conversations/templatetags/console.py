@@ -65,3 +65,11 @@ def initials(name: str) -> str:
 @register.filter
 def is_inline(content_type: str) -> bool:
     return attachments.is_inline(content_type)
+
+
+@register.filter
+def tel_href(phone: str) -> str:
+    """A phone number as written on a shared contact card (`+55 21 99876-1234`) → `tel:+5521998761234`."""
+    text = str(phone or "")
+    digits = "".join(ch for ch in text if ch.isdigit())
+    return f"tel:{'+' if text.strip().startswith('+') else ''}{digits}"

@@ -16,11 +16,16 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from core.exceptions import ApplicationError, Conflict, NotFound, PolicyViolation
+from core.exceptions import ApplicationError, Conflict, NotFound, PolicyViolation, ProviderUnavailable
 
 logger = logging.getLogger(__name__)
 
-APPLICATION_CODES = ((PolicyViolation, "policy_violation"), (Conflict, "conflict"), (NotFound, "not_found"))
+APPLICATION_CODES = (
+    (PolicyViolation, "policy_violation"),
+    (Conflict, "conflict"),
+    (NotFound, "not_found"),
+    (ProviderUnavailable, "provider_error"),
+)
 
 
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:

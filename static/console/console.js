@@ -346,18 +346,24 @@
     document.querySelectorAll("#conversation-list .row").forEach((row) => row.classList.toggle("current", row.dataset.conversation === id));
   }
 
-  // The composer's answer is the new message; if the live event put it there first, keep one.
+  // The composer's answer is the new message (several when files go one per message); any the
+  // live event put there first is replaced, not doubled.
   // (htmx fires beforeSwap on the swap target, the timeline, so listen at the document.)
   document.body.addEventListener("htmx:beforeSwap", (e) => {
     const elt = e.detail.requestConfig && e.detail.requestConfig.elt;
     if (!elt || elt.id !== "composer" || e.detail.xhr.status >= 300) return;
-    const incoming = fromHTML(e.detail.serverResponse || "");
-    const existing = incoming && incoming.id ? document.getElementById(incoming.id) : null;
-    if (existing) {
-      existing.replaceWith(incoming);
-      htmx.process(incoming);
-      e.detail.shouldSwap = false;
-    }
+    const template = document.createElement("template");
+    template.innerHTML = (e.detail.serverResponse || "").trim();
+    const incoming = Array.from(template.content.children);
+    if (!incoming.some((item) => item.id && document.getElementById(item.id))) return;
+    const timeline = document.getElementById("timeline");
+    incoming.forEach((item) => {
+      const existing = item.id ? document.getElementById(item.id) : null;
+      if (existing) existing.replaceWith(item);
+      else if (timeline) timeline.append(item);
+      htmx.process(item);
+    });
+    e.detail.shouldSwap = false;
   });
 
   document.body.addEventListener("htmx:afterSettle", (e) => {

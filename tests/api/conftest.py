@@ -95,3 +95,7 @@ def web_processes(django_db_setup, django_db_blocker):
     finally:
         for process in processes:
             process.stop()
+
+
+# The WhatsApp channel and the Graph sandbox over real HTTP, for the API's WhatsApp tests.
+from tests.channels_app.providers.whatsapp.conftest import graph, wa_channel  # noqa: E402, F401

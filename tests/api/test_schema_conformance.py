@@ -17,6 +17,7 @@ from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from accounts import services as account_services
+from channels_app.providers.whatsapp import services as whatsapp_services
 from contacts.services import contact_create
 from conversations.models import Label
 from tests.factories import receive, reply
@@ -44,8 +45,10 @@ def conformance_run(db, settings, public_dns):
 
 
 @pytest.fixture
-def world(personas, conformance_run):
-    """Real objects, so generated calls also reach past the 404s into validation and services."""
+def world(personas, conformance_run, wa_channel, graph):
+    """Real objects, so generated calls also reach past the 404s into validation and services
+    (the template operations get a WhatsApp channel, synced from the Graph sandbox)."""
+    whatsapp_services.template_sync(channel=wa_channel)
     Label.objects.create(name="vip")
     inbound = receive(personas.channel_a, sender_id="schema-1", text="Olá")
     note = reply(inbound.conversation, agent=personas.admin, text="nota", private=True)
@@ -62,6 +65,7 @@ def world(personas, conformance_run):
         "channel_id": str(personas.channel_a.uuid),
         "subscription_id": str(subscription.uuid),
         "delivery_id": str(delivery.uuid),
+        "whatsapp_channel_id": str(wa_channel.uuid),
     }
     token = account_services.api_session_start(user=personas.admin).access
     return ids, token
@@ -87,6 +91,8 @@ def test_every_operation_answers_as_documented(case, world):
         for name in case.path_parameters or {}:
             if name in ids:
                 case.path_parameters[name] = ids[name]
+        if case.path.startswith("/api/v1/channels/{channel_id}/templates"):
+            case.path_parameters["channel_id"] = ids["whatsapp_channel_id"]
     headers = {} if negative(ParameterLocation.HEADER) else {"Authorization": f"Bearer {token}"}
     # Not `positive_data_acceptance`: some well-formed values are refused by rules no schema can
     # state (an unknown label name, a phone number that cannot exist, a stale cursor) with a 400.

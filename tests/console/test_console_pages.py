@@ -66,7 +66,7 @@ def test_an_uploaded_file_is_typed_by_its_content_not_its_name(client, personas,
 
     client.post(f"/conversations/{conversation.uuid}/messages/", {"content": "", "files": fake_image}, **HX)
 
-    attachment = conversation.messages.get(direction="out", content_type="text").attachments.get()
+    attachment = conversation.messages.get(direction="out", content_type="file").attachments.get()
     assert attachment.content_type != "image/jpeg"
     assert attachment.content_type in ("text/plain", "application/octet-stream")
 

@@ -33,6 +33,7 @@ from channels_app.adapters import (
     ChannelAdapter,
     ChannelError,
     CheckResult,
+    OutboundDraft,
     OutboundMessage,
     RemoteAttachment,
     SendResult,
@@ -50,9 +51,12 @@ class WhatsAppAdapter(ChannelAdapter):
     identity_medium = "whatsapp"
     sendable_content_types = frozenset({"text", "image", "audio", "video", "file", "interactive", "template"})
     max_attachment_bytes = outbound.DOCUMENT_LIMIT
+    max_attachments_per_message = 1  # Meta has no multi-file message: one file, one wamid
     setup_form = "channels_app.providers.whatsapp.forms.WhatsAppChannelForm"
     instructions_template = "whatsapp/instructions.html"
     marks_read = True
+    console_template_url = "console:whatsapp-template"
+    console_start_url = "console:whatsapp-new"
 
     # --- configuration -------------------------------------------------------------------------
     @property
@@ -63,17 +67,14 @@ class WhatsAppAdapter(ChannelAdapter):
     def waba_id(self) -> str:
         return str(self.channel.settings.get("waba_id") or "")
 
-    def meta_app(self):
-        from channels_app.providers.whatsapp.selectors import meta_app_of_channel
-
-        return meta_app_of_channel(self.channel)
-
     def webhook_secrets(self) -> tuple[str, str]:
         """(app secret, verify token): the channel's own, else its Meta app's."""
+        from channels_app.providers.whatsapp.selectors import meta_app_get_for_webhook
+
         credentials = self.channel.credentials
         app_secret, verify_token = credentials.get("app_secret", ""), credentials.get("verify_token", "")
-        if not (app_secret and verify_token):
-            app = self.meta_app()
+        if not (app_secret and verify_token) and self.channel.settings.get("meta_app"):
+            app = meta_app_get_for_webhook(uuid=self.channel.settings["meta_app"])
             if app is not None:
                 app_secret = app_secret or app.credentials.get("app_secret", "")
                 verify_token = verify_token or app.credentials.get("verify_token", "")
@@ -144,9 +145,22 @@ class WhatsAppAdapter(ChannelAdapter):
             return _("More than 24 hours since the customer last wrote: send an approved template.")
         return ""
 
+    def validate_draft(self, draft: OutboundDraft) -> OutboundDraft:
+        """The window and capabilities (refuse_reason), then templates (approved, parameters
+        that fit) or what the send would refuse anyway: see drafts.py."""
+        from channels_app.providers.whatsapp import drafts
+
+        draft = super().validate_draft(draft)
+        if draft.content_type == "template":
+            return drafts.template_draft(self.channel, draft)
+        drafts.check_expressible(draft)
+        return draft
+
     def send(self, message: OutboundMessage) -> SendResult:
         if not message.recipient:
             raise ChannelError(_("This contact has no WhatsApp number."), permanent=True)
+        # The send path splits files one per message (max_attachments_per_message); this guards
+        # against a message stored some other way.
         if len(message.attachments) > 1:
             raise ChannelError(_("WhatsApp carries one file per message: send the files one by one."), permanent=True)
         try:

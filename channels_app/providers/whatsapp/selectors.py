@@ -5,10 +5,16 @@ from django.db.models import Case, IntegerField, QuerySet, Value, When
 
 from channels_app.models import Channel
 from channels_app.providers.whatsapp.models import MessageTemplate, MetaApp
+from channels_app.selectors import webhook_cached
 
 
 def meta_app_get_for_webhook(*, uuid) -> MetaApp | None:
-    return MetaApp.objects.filter(uuid=uuid, is_active=True).first()
+    """The active Meta app for a webhook delivery (its app-level URL, or a number it serves),
+    cached for a few seconds per process like channels (a rotated app secret applies within
+    that time)."""
+    return webhook_cached(
+        ("whatsapp-meta-app", str(uuid)), lambda: MetaApp.objects.filter(uuid=uuid, is_active=True).first()
+    )
 
 
 def meta_apps() -> QuerySet[MetaApp]:
@@ -42,6 +48,27 @@ def templates_for_channel(channel: Channel, *, sendable_only: bool = False) -> Q
 
 def template_get_for_channel(*, channel: Channel, uuid) -> MessageTemplate | None:
     return templates_for_channel(channel).filter(uuid=uuid).first()
+
+
+def template_for_payload(*, channel: Channel, payload: dict) -> MessageTemplate | None:
+    """The template a message payload names: by our id (`template_id`, the console) or by Meta's
+    name and language (`name`, `language` as "pt_BR" or {"code": "pt_BR"}: the API), among the
+    channel's WABA's templates (deleted ones excluded)."""
+    import uuid as uuid_module
+
+    templates = templates_for_channel(channel)
+    if payload.get("template_id"):
+        try:
+            return templates.filter(uuid=uuid_module.UUID(str(payload["template_id"]))).first()
+        except ValueError:
+            return None
+    language = payload.get("language")
+    if isinstance(language, dict):
+        language = language.get("code")
+    name, language = str(payload.get("name") or "").strip(), str(language or "").strip().replace("-", "_")
+    if not name or not language:
+        return None
+    return templates.filter(name=name, language__iexact=language).first()
 
 
 def customer_transcript(*, channel: Channel, phone: str) -> list:

@@ -5,7 +5,6 @@ import hashlib
 import logging
 
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,10 +17,9 @@ from channels_app.providers.whatsapp.models import MessageTemplate, MetaApp
 from channels_app.providers.whatsapp.parsing import TemplateStatusChange
 from contacts import identities
 from contacts.models import Contact
-from contacts.services import contact_resolve, identity_attach
 from conversations import services as conversation_services
 from conversations.models import Conversation, Message
-from core import events, signing
+from core import signing
 from core.exceptions import PolicyViolation
 
 logger = logging.getLogger(__name__)
@@ -137,30 +135,13 @@ def template_status_apply(*, change: TemplateStatusChange) -> bool:
     return bool(templates.update(**fields))
 
 
-def _template_draft(*, channel: Channel, template: MessageTemplate, parameters: dict | None):
-    if str(channel.settings.get("waba_id") or "") != template.waba_id:
-        raise PolicyViolation(_("This template belongs to another WhatsApp Business Account."))
-    if not template.is_sendable:
-        raise PolicyViolation(
-            _("The template “%(name)s” is %(status)s at Meta: only approved templates can be sent.")
-            % {"name": template.name, "status": template.status_label.lower()}
-        )
-    try:
-        components = templating.send_components(template.components, parameters)
-    except templating.TemplateProblem as exc:
-        raise PolicyViolation(str(exc)) from exc
-    values = templating.normalise(parameters)
-    payload = {
-        "name": template.name,
-        "language": {"code": template.language},
-        "components": components,
-        "template_id": str(template.uuid),
-        "parameters": {k: v for k, v in values.items() if v},
-    }
+def template_draft(*, template: MessageTemplate, parameters: dict | None) -> conversation_services.Draft:
+    """A message sending `template` with `parameters`. Approval and parameters are checked, and
+    its text and Meta's components filled in, by the shared send path (drafts.py through the
+    adapter's validate_draft), so this draft is checked like one an API client builds."""
     return conversation_services.Draft(
-        content=templating.preview(template.components, parameters),
         content_type=Message.ContentType.TEMPLATE,
-        payload=payload,
+        payload={"template_id": str(template.uuid), "parameters": parameters or {}},
     )
 
 
@@ -173,8 +154,9 @@ def template_message_send(
     read; its payload carries Meta's name/language/components. Raises PolicyViolation."""
     if conversation.channel.kind != "whatsapp":
         raise PolicyViolation(_("Templates can only be sent on WhatsApp channels."))
-    draft = _template_draft(channel=conversation.channel, template=template, parameters=parameters)
-    return conversation_services.message_send(conversation=conversation, draft=draft, sender=sender)
+    return conversation_services.message_send(
+        conversation=conversation, draft=template_draft(template=template, parameters=parameters), sender=sender
+    )
 
 
 @transaction.atomic
@@ -187,66 +169,22 @@ def conversation_start(
     contact: Contact | None = None,
     phone: str = "",
 ) -> Message:
-    """An agent (or an API client) starts a WhatsApp conversation with a contact, or with a phone
-    number not yet a contact, by sending an approved template.
-
-    The contact gets a WhatsApp identity when it has none (its phone number, or `phone`); an open
-    conversation with them on this channel is reused, otherwise a new one is opened, assigned to
-    the agent who starts it. Publishes `contact.created` (new numbers), `conversation.created`,
-    `conversation.assigned` and `message.created`. Raises PolicyViolation (or Conflict when the
-    number belongs to another contact) before anything is written."""
+    """An agent starts a WhatsApp conversation with a contact, or with a phone number not yet a
+    contact, by sending an approved template: `conversations.services.conversation_start` (the
+    one way to reach out, which the API uses too) with a template draft. A new conversation is
+    assigned to the agent who starts it; the contact's open one is reused as it is. Raises
+    PolicyViolation (or Conflict when the number belongs to another contact), nothing written."""
     if channel.kind != "whatsapp":
         raise PolicyViolation(_("Conversations can only be started with a template on WhatsApp channels."))
-    draft = _template_draft(channel=channel, template=template, parameters=parameters)
-    try:
-        # A number typed by an agent is normalised first: only Meta's own spelling of a wa_id is
-        # kept as the identity's provider address.
-        if contact is None:
-            if not phone.strip():
-                raise PolicyViolation(_("Choose a contact or type a phone number."))
-            contact = contact_resolve(medium="whatsapp", address=identities.normalize_phone(phone)).contact
-        elif not contact.identities.filter(medium="whatsapp").exists():
-            number = phone.strip() or contact.phone
-            if not number:
-                raise PolicyViolation(_("This contact has no phone number: type the WhatsApp number to use."))
-            identity_attach(contact=contact, medium="whatsapp", address=identities.normalize_phone(number))
-    except identities.InvalidAddress as exc:
-        raise PolicyViolation(
-            _("This is not a valid phone number: %(number)s") % {"number": phone or contact.phone}
-        ) from exc
-    conversation = _open_conversation(channel=channel, contact=contact, by=sender)
-    return conversation_services.message_send(conversation=conversation, draft=draft, sender=sender)
-
-
-def _open_conversation(*, channel: Channel, contact: Contact, by: User | None) -> Conversation:
-    Contact.objects.select_for_update().filter(pk=contact.pk).values_list("pk", flat=True).first()
-    current = (
-        Conversation.objects.filter(channel=channel, contact=contact)
-        .exclude(status=Conversation.Status.RESOLVED)
-        .order_by("-last_activity_at")
-        .first()
+    started = conversation_services.conversation_start(
+        channel=channel,
+        contact=contact,
+        address=phone,
+        by=sender,
+        assignee=sender,
+        draft=template_draft(template=template, parameters=parameters),
     )
-    if current is not None:
-        return current
-    # The 24-hour window is the customer's, not the conversation's: carry it over from their
-    # earlier conversations on this number.
-    last_inbound = Conversation.objects.filter(channel=channel, contact=contact).aggregate(at=Max("last_inbound_at"))[
-        "at"
-    ]
-    conversation = Conversation.objects.create(
-        channel=channel, contact=contact, team=channel.assignment_team, last_inbound_at=last_inbound
-    )
-    events.publish(
-        events.CONVERSATION_CREATED,
-        conversation_id=str(conversation.uuid),
-        conversation_pk=conversation.pk,
-        channel_id=str(channel.uuid),
-        channel_pk=channel.pk,
-        contact_id=str(contact.uuid),
-    )
-    if by is not None:
-        conversation_services.conversation_assign(conversation=conversation, assignee=by, by=by)
-    return conversation
+    return started.message
 
 
 # --- the simulator (the customer's phone, for sandbox channels) ---------------------------------

@@ -159,9 +159,20 @@ def check(components: list, parameters: dict | None) -> dict[str, dict[str, str]
     if header and str(header.get("format") or "").upper() == "LOCATION":
         raise TemplateProblem(_("Templates with a location header cannot be sent from here yet."))
     values = normalise(parameters)
-    missing = [f.label for f in fields(components) if f.required and not values[f.component].get(f.key)]
+    wanted = fields(components)
+    missing = [f.label for f in wanted if f.required and not values[f.component].get(f.key)]
     if missing:
         raise TemplateProblem(_("Fill in the template's parameters: %(missing)s.") % {"missing": ", ".join(missing)})
+    # Extra values are refused rather than dropped: a caller counting placeholders wrong (four
+    # values for three) would otherwise send the customer a message it did not mean.
+    for component, given in values.items():
+        known = [f.key for f in wanted if f.component == component]
+        extra = sorted(key for key, value in given.items() if value and key not in known)
+        if extra:
+            raise TemplateProblem(
+                _("The template's %(part)s takes %(count)s parameter(s) (%(known)s), not: %(extra)s.")
+                % {"part": component, "count": len(known), "known": ", ".join(known) or "-", "extra": ", ".join(extra)}
+            )
     link = values["header"].get("link", "")
     if link and not link.startswith(("https://", "http://")):
         raise TemplateProblem(_("The header file must be given as an http(s) link."))

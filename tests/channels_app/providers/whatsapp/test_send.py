@@ -167,11 +167,12 @@ def test_a_list_is_sent_with_its_sections_and_rows(conversation, graph):
         ),
     ],
 )
-def test_interactive_messages_beyond_meta_s_limits_fail_without_calling_meta(conversation, graph, payload, reason):
-    message = _send(conversation, "Escolha", content_type="interactive", payload=payload)
+def test_interactive_messages_beyond_meta_s_limits_are_refused_before_queueing(conversation, graph, payload, reason):
+    with pytest.raises(PolicyViolation) as refused:
+        _send(conversation, "Escolha", content_type="interactive", payload=payload)
 
-    assert message.status == Message.Status.FAILED
-    assert reason in message.error_reason
+    assert reason in refused.value.message
+    assert not Message.objects.filter(direction=Message.Direction.OUTBOUND).exists()
     assert graph.sent() == []
 
 
@@ -203,14 +204,36 @@ def test_a_document_can_be_sent_by_link_when_the_channel_says_so(conversation, g
     assert not any(r.path.endswith("/media") for r in graph.sandbox.requests)
 
 
-def test_an_audio_with_text_is_refused_with_a_reason_before_uploading(conversation, graph):
+def test_an_audio_with_text_is_refused_with_a_reason_before_queueing(conversation, graph):
     note = prepare_file(name="audio.ogg", data=OGG)
 
-    message = _send(conversation, "ouça", content_type="audio", files=(note,))
+    with pytest.raises(PolicyViolation) as refused:
+        _send(conversation, "ouça", content_type="audio", files=(note,))
 
-    assert message.status == Message.Status.FAILED
-    assert "audio" in message.error_reason
+    assert "audio" in refused.value.message
+    assert not Message.objects.filter(direction=Message.Direction.OUTBOUND).exists()
     assert graph.sandbox.requests == []
+
+
+def test_a_queued_message_that_no_longer_fits_still_fails_with_the_reason_at_send(conversation, graph):
+    """The send-time guard stays for rows the up-front check never saw (queued by an older version)."""
+    message = conversation_services.message_send(
+        conversation=conversation,
+        draft=conversation_services.Draft(
+            content="Escolha",
+            content_type="interactive",
+            payload={"type": "button", "buttons": [{"id": "a", "title": "A"}]},
+        ),
+        sender=None,
+    )
+    Message.objects.filter(pk=message.pk).update(payload={"type": "button", "buttons": []})
+
+    services.outbound_drain()
+
+    message.refresh_from_db()
+    assert message.status == Message.Status.FAILED
+    assert "1 to 3 reply buttons" in message.error_reason
+    assert graph.sent() == []
 
 
 def test_outside_the_24_hour_window_only_templates_are_accepted_before_calling_meta(conversation, graph):

@@ -14,6 +14,7 @@ from channels_app.providers.whatsapp.models import MessageTemplate
 from channels_app.providers.whatsapp.selectors import templates_for_channel
 from contacts.models import Contact, ContactIdentity
 from contacts.services import contact_resolve
+from conversations import services as conversation_services
 from conversations.models import Conversation, Message
 from core.exceptions import Conflict, PolicyViolation
 from tests.channels_app.providers.whatsapp.conftest import (
@@ -329,3 +330,51 @@ def test_an_invalid_phone_number_is_refused(wa_channel, synced):
             phone="12",
         )
     assert not Contact.objects.exists()
+
+
+# --- the shared send path: no interface skips the checks --------------------------------------
+def _bot_sends(conversation, payload):
+    return conversation_services.message_send(
+        conversation=conversation,
+        draft=conversation_services.Draft(content_type="template", payload=payload),
+        sender=None,
+        sender_type=Message.SenderType.BOT,
+    )
+
+
+def test_a_bot_sending_meta_s_raw_template_json_meets_the_same_checks(conversation, synced):
+    with pytest.raises(PolicyViolation) as paused:
+        _bot_sends(conversation, {"name": "promo_natal", "language": {"code": "pt_BR"}, "components": []})
+    with pytest.raises(PolicyViolation) as components_only:
+        _bot_sends(conversation, {"name": "order_update", "language": {"code": "en_US"}, "components": [{"x": 1}]})
+
+    assert "is paused at Meta" in paused.value.message
+    assert "components are built from them" in components_only.value.message
+    assert not Message.objects.filter(content_type="template").exists()
+
+
+def test_a_bot_names_a_template_and_gets_it_completed_like_the_console(conversation, graph, synced):
+    message = _bot_sends(
+        conversation, {"name": "order_update", "language": "en-US", "parameters": {"body": ["Ana", "#3"]}}
+    )
+    services.outbound_drain()
+
+    message.refresh_from_db()
+    assert (message.content, message.sender_type, message.status) == (
+        "Hi Ana, your order #3 has shipped.",
+        Message.SenderType.BOT,
+        Message.Status.SENT,
+    )
+    assert message.payload["template_id"] == str(synced["order_update"].uuid)
+    assert graph.sent()[0].json["template"]["components"] == message.payload["components"]
+
+
+def test_a_template_of_another_business_account_is_unknown_here(conversation, synced):
+    MessageTemplate.objects.filter(name="order_update").update(waba_id="999")
+
+    with pytest.raises(PolicyViolation) as refused:
+        wa_services.template_message_send(
+            conversation=conversation, template=synced["order_update"], parameters={"body": ["a", "b"]}, sender=None
+        )
+
+    assert "has no template" in refused.value.message
