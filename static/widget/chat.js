@@ -84,7 +84,7 @@
     const phone = window.parent !== window && state.open && state.phone;
     el.body.classList.toggle("phone", !!phone);
     const r = el.launcher.getBoundingClientRect();
-    tell({ type: "layout", open: state.open, position: S.position, width: Math.ceil(r.width) + 28, height: Math.ceil(r.height) + 28 });
+    tell({ type: "layout", open: state.open, position: S.position, width: Math.ceil(r.width) + 32, height: Math.ceil(r.height) + 32 });
   }
 
   window.addEventListener("message", (event) => {
@@ -301,12 +301,14 @@
     return p;
   }
 
-  /* Only the newest bot message keeps its buttons usable. */
+  /* Only the newest message's buttons are offered: older choices are history. */
   function refreshButtons() {
-    const groups = el.log.querySelectorAll(".buttons");
-    groups.forEach((g, i) => g.querySelectorAll("button").forEach((b) => (b.disabled = i !== groups.length - 1 || !state.canSend)));
-    const last = el.log.lastElementChild;
-    if (last && !last.classList.contains("from-bot")) groups.forEach((g) => g.querySelectorAll("button").forEach((b) => (b.disabled = true)));
+    const last = el.log.querySelector(".msg:last-of-type");
+    el.log.querySelectorAll(".buttons").forEach((group) => {
+      const current = group.parentElement === last && state.canSend;
+      group.classList.toggle("stale", !current);
+      group.querySelectorAll("button").forEach((b) => (b.disabled = !current));
+    });
   }
 
   function renderDividers() {
@@ -812,15 +814,13 @@
     }
     if ("away_message" in p) el.away.textContent = p.away_message || S.away_message;
     if ("show_away" in p) el.away.hidden = !p.show_away;
-    if ("open" in p) {
-      el.panel.hidden = !p.open;
-      el.launcher.hidden = !!p.open;
-    }
   }
 
   function startPreview() {
     applyColors(S.color);
     el.panel.hidden = false;
+    el.launcher.hidden = false;
+    el.launcher.tabIndex = -1;
     el.composer.hidden = false;
     const now = new Date();
     const at = (minutes) => new Date(now.getTime() - minutes * 60000).toISOString();

@@ -13,7 +13,7 @@
   var ready = false;
   var queue = [];
   var user = null;
-  var view = { open: false, position: "right", width: 88, height: 88 };
+  var view = { open: false, position: "right", width: 92, height: 92 };
   var titlePrefix = "";
   var base = "";
   var script = d.currentScript;
@@ -78,10 +78,10 @@
       styles.top = "0"; styles.bottom = "0"; styles[side] = "0";
       styles.width = "100%"; styles.height = "100%";
     } else if (view.open) {
-      styles.top = "auto"; styles.bottom = "12px"; styles[side] = "12px";
-      styles.width = "400px"; styles.height = "min(680px, calc(100vh - 24px))";
+      styles.top = "auto"; styles.bottom = "4px"; styles[side] = "4px";
+      styles.width = "420px"; styles.height = "min(700px, calc(100vh - 8px))";
     } else {
-      styles.top = "auto"; styles.bottom = "6px"; styles[side] = "6px";
+      styles.top = "auto"; styles.bottom = "4px"; styles[side] = "4px";
       styles.width = view.width + "px"; styles.height = view.height + "px";
     }
     css(styles);

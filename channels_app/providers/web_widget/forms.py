@@ -193,8 +193,8 @@ class WebWidgetForm(ChannelSetupForm):
 
     def clean_logo(self):
         upload = self.cleaned_data.get("logo")
-        if not upload:
-            return None
+        if not upload or isinstance(upload, str):
+            return None  # nothing new (a FileField hands back the stored value): keep the current logo
         if upload.size > LOGO_MAX_BYTES:
             raise forms.ValidationError(_("The logo must be at most 200 KB."))
         data = upload.read()

@@ -279,6 +279,7 @@ def _history(channel, visitor, *, before: str | None) -> dict:
     }
 
 
+@csrf_exempt  # token-authorised, no cookies (see visitor_api)
 @require_http_methods(["GET", "POST"])
 def messages(request):
     if request.method == "GET":

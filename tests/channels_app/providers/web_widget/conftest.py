@@ -77,7 +77,8 @@ class Visitor:
     site: str = SITE
     origin: str = OWN
     token: str | None = None
-    client: Client = field(default_factory=Client)
+    # As strict as a browser: a view that forgot its CSRF exemption fails here too.
+    client: Client = field(default_factory=lambda: Client(enforce_csrf_checks=True))
     user: dict | None = None
     last: dict = field(default_factory=dict)
 
