@@ -41,6 +41,10 @@ class HostPages:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 - http.server's name
+                if self.path == "/favicon.ico":
+                    self.send_response(204)
+                    self.end_headers()
+                    return
                 body = pages.get(self.path.split("?")[0])
                 self.send_response(200 if body is not None else 404)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -131,6 +135,8 @@ def test_a_visitor_and_an_agent_chat_live_across_origins_with_history_and_images
     visitor, agent = visitor_context.new_page(), agent_context.new_page()
     errors, requested = [], []
     visitor.on("pageerror", lambda error: errors.append(str(error)))
+    # Console errors include Content-Security-Policy violations inside the chat frame.
+    visitor.on("console", lambda m: m.type == "error" and errors.append(f"{m.text} {m.location.get('url', '')}"))
     visitor.on("request", lambda request: requested.append(request.url))
     sign_in(agent, app_server, "ana", PASSWORD)
     agent.goto(f"{app_server}/inbox/?view=all")
