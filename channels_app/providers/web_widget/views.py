@@ -255,16 +255,15 @@ def session(request):
 
 
 def _verified_id(channel, user) -> tuple[str, JsonResponse | None]:
-    if not user:
-        return "", None
+    secret = channel.credentials.get("identity_secret", "")
+    if not user or not secret:
+        return "", None  # no secret set: identities cannot be checked, so the visitor is anonymous
     if not isinstance(user, dict) or not isinstance(user.get("id"), str | int) or not str(user["id"]).strip():
         return "", _error(400, "bad_request", _("The user identity needs an id."))
     external_id = str(user["id"]).strip()
     if len(external_id) > security.MAX_EXTERNAL_ID:
         return "", _error(400, "bad_request", _("The user id is too long."))
-    if not security.identity_valid(
-        channel.credentials.get("identity_secret", ""), external_id, str(user.get("hash") or "")
-    ):
+    if not security.identity_valid(secret, external_id, str(user.get("hash") or "")):
         return "", _error(403, "identity_invalid", _("We could not verify who you are. Reload the page and try again."))
     return external_id, None
 

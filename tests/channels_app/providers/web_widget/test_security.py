@@ -185,6 +185,14 @@ def test_a_wrong_identity_signature_is_refused(db):
     assert answer.json()["error"]["code"] == "identity_invalid"
 
 
+def test_without_a_secret_an_identity_is_ignored_not_trusted(widget):
+    visitor = Visitor(widget, user={"id": "user-42", "hash": "whatever"})
+    answer = visitor.start()
+
+    assert answer.status_code == 200 and answer.json()["verified"] is False
+    assert security.token_read(visitor.token).external_id == ""
+
+
 def test_when_verification_is_required_unverified_visitors_cannot_send_anything(db):
     widget = make_widget(identity_secret=SECRET, require_verified="on")
     anonymous = Visitor(widget)
@@ -224,3 +232,16 @@ def test_visitor_endpoints_are_rate_limited(visitor):
     assert answers[-1] == 429
     limited = visitor.send("again")
     assert limited.json()["error"]["code"] == "rate_limited" and int(limited["Retry-After"]) > 0
+
+
+def test_the_webhook_url_cannot_be_used_to_inject_visitor_messages(client, widget):
+    forged = {
+        "type": "message",
+        "visitor": {"key": "x", "address": f"{widget.uuid}:someone-else"},
+        "client_id": "00000000-0000-0000-0000-000000000001",
+        "text": "I am someone else",
+    }
+    response = client.post(f"/webhooks/web_widget/{widget.uuid}/", json.dumps(forged), content_type="application/json")
+
+    assert response.status_code == 401
+    assert InboundEvent.objects.count() == 0
