@@ -105,20 +105,29 @@
     else if (m.type === "toggle") setOpen(!state.open);
     else if (m.type === "identify") {
       state.identity = m.user || null;
+      forget();
       beginSession();
     } else if (m.type === "reset") {
       store.set("token", null);
       store.set("outbox", []);
       state.outbox = [];
-      state.messages.clear();
-      el.log.replaceChildren();
       state.identity = null;
+      forget();
       beginSession();
     } else if (m.type === "viewport") {
       state.phone = !!m.phone;
       layout();
     }
   });
+
+  /* Another person now (signed in or out on the site): drop what this page shows of the last one. */
+  function forget() {
+    state.messages.clear();
+    state.pending.clear();
+    state.conversations = {};
+    state.receipted.clear();
+    el.log.replaceChildren();
+  }
 
   /* ------------------------------------------------------------ server calls */
   async function call(method, path, body, isForm) {
@@ -158,7 +167,10 @@
       return;
     }
     const data = result.data;
+    const changed = state.token !== data.token;
     state.token = data.token;
+    // A socket signed in as the previous visitor must not keep listening: reconnect as this one.
+    if (changed && state.socket) state.socket.close();
     state.canSend = data.can_send;
     store.set("token", data.token);
     merge(data.messages, data.conversations);

@@ -328,6 +328,39 @@ def test_a_page_on_a_site_that_is_not_allowed_gets_no_widget_no_socket_and_canno
     page.close()
 
 
+def test_a_signed_in_user_of_the_site_is_recognised_and_the_page_can_drive_the_widget(
+    browser, app_server, host, widget
+):
+    from contacts.models import ContactIdentity
+
+    secret = "site-secret-0123456789abcdef"
+    widget.credentials = {"identity_secret": secret}
+    widget.save()
+    signature = security.identity_hash(secret, "cliente-77")
+    attrs = f'data-user-id="cliente-77" data-user-hash="{signature}" data-user-name="Bia Lima"'
+    host.page("/account.html", app=app_server, widget=widget, attrs=attrs)
+    page = browser.new_page()
+    page.goto(host.url("/account.html"))
+    chat = _chat(page)
+    expect(chat.locator("#launcher")).to_be_visible(timeout=10000)
+
+    page.evaluate("HelpdeskWidget.open()")
+    expect(chat.locator("#panel")).to_be_visible()
+    expect(chat.locator("#prechat")).to_be_hidden()  # the site already said who this is
+    chat.locator("#text").fill("Oi, sou a Bia")
+    chat.locator("#text").press("Enter")
+    expect(chat.locator(".msg.from-visitor .meta")).to_have_text("Sent", timeout=8000)
+    identity = ContactIdentity.objects.select_related("contact").get(medium="web")
+    assert identity.address == f"{widget.uuid}:user:cliente-77" and identity.contact.name == "Bia Lima"
+
+    page.evaluate("HelpdeskWidget.reset()")  # signed out: this browser forgets Bia
+    expect(chat.locator("#log .msg")).to_have_count(0)
+    expect(chat.locator("#prechat")).to_be_visible()
+    page.evaluate("HelpdeskWidget.close()")
+    expect(chat.locator("#panel")).to_be_hidden()
+    page.close()
+
+
 def test_the_widget_speaks_portuguese_to_a_portuguese_browser(browser, app_server, host, widget):
     host.page("/pt.html", app=app_server, widget=widget)
     context = browser.new_context(locale="pt-BR")
