@@ -158,7 +158,7 @@ def frame(request, channel_uuid):
     if preview and request.GET.get("lang") in ("en", "pt-br"):
         language = request.GET["lang"]  # the language picked in the unsaved settings form
     with translation.override(language):
-        settings = _frame_settings(channel, language, preview=preview, origin=origin)
+        settings = _frame_settings(channel, language=language, preview=preview, origin=origin)
         response = render(request, "web_widget/frame.html", {"settings": settings, "language": language})
     ancestors = "'self'" if preview else str(security.parse_origin(origin))
     response["Content-Security-Policy"] = _frame_csp(request, ancestors)
@@ -167,7 +167,7 @@ def frame(request, channel_uuid):
     return response
 
 
-def _frame_settings(channel, language: str, *, preview: bool, origin: str) -> dict:
+def _frame_settings(channel, *, language: str, preview: bool, origin: str) -> dict:
     values = channel.settings
     accepted, max_bytes = config.upload_policy(channel)
     hours = config.hours(channel)
