@@ -175,6 +175,7 @@ def test_a_verified_user_is_one_contact_and_one_history_on_every_device(db):
     contact = Contact.objects.get()
     assert (contact.name, contact.email) == ("Rita", "rita@example.com")
     assert contact.identities.get().address == f"{widget.uuid}:user:user-42"
+    assert contact.identities.get().display_address == "user:user-42"  # as agents see it
     assert [t for _, t in phone.texts()] == ["do notebook", "do celular"]
 
 
