@@ -741,7 +741,9 @@
     const n = state.unread;
     el.badge.hidden = !n;
     el.badge.textContent = n > 99 ? "99+" : String(n);
-    el.launcher.setAttribute("aria-label", n ? `${T.open} (${fmt(n === 1 ? T.unread_one : T.unread_many, { count: n })})` : T.open);
+    // The accessible name starts with the visible launcher text (WCAG "label in name").
+    const name = el.launcherText.textContent ? `${el.launcherText.textContent}: ${T.open}` : T.open;
+    el.launcher.setAttribute("aria-label", n ? `${name} (${fmt(n === 1 ? T.unread_one : T.unread_many, { count: n })})` : name);
     tell({ type: "unread", count: n });
   }
 
