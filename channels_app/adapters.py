@@ -244,6 +244,12 @@ class ChannelAdapter:
             raise ChannelError(gettext("The file is larger than this channel accepts."), permanent=True)
         return response.content
 
+    def should_auto_assign(self, *, conversation, message, created: bool, reopened: bool) -> bool:
+        """Whether the assignment rules run after this customer message. By default: for a new
+        conversation, and for a reopened one that nobody holds. A channel with a bot in front
+        (the web widget) keeps new conversations away from agents until the bot hands over."""
+        return created or (reopened and conversation.assignee_id is None)
+
     # --- outbound ----------------------------------------------------------------------------
     def refuse_reason(self, *, content_type: str, last_inbound_at: datetime | None) -> str:
         """Why this channel's rules forbid sending this now (e.g. a closed 24-hour window); "" if allowed."""

@@ -8,6 +8,7 @@ from channels_app.adapters import ChannelAdapter
 ADAPTERS: dict[str, str] = {
     "api": "channels_app.providers.api.adapter.ApiChannelAdapter",
     "whatsapp": "channels_app.providers.whatsapp.adapter.WhatsAppAdapter",
+    "web_widget": "channels_app.providers.web_widget.adapter.WebWidgetAdapter",
 }
 
 

@@ -27,7 +27,7 @@ def channel_list(request):
 def channel_new(request, kind: str):
     if kind not in registry.ADAPTERS:
         raise Http404
-    form = registry.setup_form_class(kind)(request.POST or None)
+    form = registry.setup_form_class(kind)(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         channel = services.channel_create(
             kind=kind, name=form.cleaned_data["name"], settings=form.settings_data(), credentials=form.credentials_data()
@@ -50,7 +50,7 @@ def channel_edit(request, channel_uuid):
     adapter_cls = registry.adapter_class(channel.kind)
     form_cls = registry.setup_form_class(channel.kind)
     which = request.POST.get("section") if request.method == "POST" else None
-    setup = form_cls(request.POST if which == "setup" else None, channel=channel)
+    setup = form_cls(request.POST if which == "setup" else None, request.FILES if which == "setup" else None, channel=channel)
     assignment = AssignmentForm(request.POST if which == "assignment" else None, instance=channel)
     members = MembersForm(request.POST if which == "members" else None, channel=channel)
     if which == "setup" and setup.is_valid():

@@ -59,7 +59,8 @@ class ContactIdentity(models.Model):
     @property
     def display_address(self) -> str:
         """Page- or channel-qualified ids (`<page>:<user>`) read better without the qualifier."""
-        if self.medium in (self.Medium.API, self.Medium.MESSENGER, self.Medium.INSTAGRAM) and ":" in self.address:
+        qualified = (self.Medium.API, self.Medium.MESSENGER, self.Medium.INSTAGRAM, self.Medium.WEB)
+        if self.medium in qualified and ":" in self.address:
             return self.address.split(":", 1)[1]
         return self.address
 

@@ -194,6 +194,24 @@ def contact_create(
 
 
 @transaction.atomic
+def contact_profile_fill(
+    *, contact: Contact, name: str = "", email: str = "", phone: str = "", attributes: dict | None = None
+) -> Contact:
+    """Store what a contact told us about themselves (a web-chat pre-chat form, an e-mail address
+    given to a bot): empty name, e-mail and phone are filled (an agent's edit is never
+    overwritten), `attributes` are set on the custom attributes. Self-declared facts never link
+    identities or merge contacts. Publishes `contact.updated` when something changed."""
+    before = (contact.name, contact.email, contact.phone, dict(contact.custom_attributes))
+    _fill_blanks(contact, name=name, email=email, phone=phone)
+    if attributes:
+        contact.custom_attributes = {**contact.custom_attributes, **attributes}
+        contact.save(update_fields=["custom_attributes", "updated_at"])
+    if (contact.name, contact.email, contact.phone, contact.custom_attributes) != before:
+        events.publish(events.CONTACT_UPDATED, contact_id=str(contact.uuid))
+    return contact
+
+
+@transaction.atomic
 def contact_update(
     *, contact: Contact, name: str, email: str = "", phone: str = "", custom_attributes: dict | None = None
 ) -> Contact:

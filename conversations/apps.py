@@ -13,4 +13,5 @@ class ConversationsConfig(AppConfig):
         from core import events, tasks
 
         events.subscribe(live.fan_out, durable=False)
+        events.subscribe(live.visitor_fan_out, durable=False)
         tasks.register_schedule("wake-snoozed", "conversations.tasks.wake_snoozed", Schedule.MINUTES, 1)

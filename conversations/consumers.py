@@ -54,6 +54,17 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
                         "typing": bool(content.get("typing", True)),
                     },
                 )
+                # Web chat visitors see that someone is answering (a name and a flag, nothing else).
+                visitor_groups = await self._visitor_groups(content.get("conversation_id"))
+                if visitor_groups:
+                    await realtime.broadcast_from_socket(
+                        visitor_groups,
+                        {
+                            "type": "widget.typing",
+                            "name": self.user.display_name,
+                            "typing": bool(content.get("typing", True)),
+                        },
+                    )
         elif kind == "ping":
             await self.send_json({"type": "pong"})
 
@@ -85,3 +96,13 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
         except Exception:
             return None
         return live.conversation_group(conversation.uuid)
+
+    @database_sync_to_async
+    def _visitor_groups(self, conversation_id) -> list[str]:
+        try:
+            conversation = selectors.conversation_get_for_user(user=self.user, uuid=conversation_id)
+        except Exception:
+            return []
+        return live.visitor_groups_for_conversation(
+            channel_uuid=str(conversation.channel.uuid), conversation_pk=conversation.pk
+        )

@@ -149,7 +149,11 @@ def message_receive(*, channel: Channel, item: InboundMessage, files: list[Store
         events.MESSAGE_RECEIVED,
         **_message_facts(message, contact_id=str(contact.uuid), contact_name=str(contact.display_name)[:80]),
     )
-    if created or (reopened and conversation.assignee_id is None):
+    from channels_app.registry import adapter_for
+
+    if adapter_for(channel).should_auto_assign(
+        conversation=conversation, message=message, created=created, reopened=reopened
+    ):
         assignment.conversation_auto_assign(conversation=conversation)
     return message
 
@@ -367,8 +371,9 @@ def messages_send(
             "updated_at": now,
             "last_activity_at": now,
             "last_message_preview": preview_of(parts[0].content, parts[0].content_type, [f.name for f in draft.files]),
-            "waiting_since": None,
         }
+        if sender_type != Message.SenderType.BOT:
+            updates["waiting_since"] = None  # a bot's answer does not end the wait for a person
         if sender_type == Message.SenderType.AGENT and conversation.first_reply_at is None:
             updates["first_reply_at"] = now
         Conversation.objects.filter(pk=conversation.pk).update(**updates)

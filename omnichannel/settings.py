@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "conversations",
     "monitoring",
     "webhooks",
+    "channels_app.providers.web_widget",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("channels_app.urls")),
     path("", include("channels_app.providers.whatsapp.urls")),
+    path("", include("channels_app.providers.web_widget.urls")),
     path("", include("conversations.urls")),
     path("", include("omnichannel.console_urls")),
 ]

@@ -56,6 +56,7 @@ def main() -> int:
                 f"  Helpdesk is running at http://{host}:{port}/\n"
                 f"  Sign in as {os.environ.get('DJANGO_SUPERUSER_EMAIL', 'admin@example.com')}"
                 f" with password {os.environ.get('DJANGO_SUPERUSER_PASSWORD', '(see .env)')}\n"
+                f"  Try the web chat widget as a visitor: http://{host}:{port}/widget/demo/\n"
                 "  Press Ctrl-C to stop.\n",
                 flush=True,
             )

@@ -46,6 +46,10 @@ class Command(BaseCommand):
             self.stdout.write("demo data loaded")
         if demo_load():
             self.stdout.write("WhatsApp sandbox demo loaded")
+        from channels_app.providers.web_widget.demo import demo_load as widget_demo_load
+
+        if widget_demo_load():
+            self.stdout.write("Web chat demo loaded: open /widget/demo/ while signed in")
 
     def _load(self):
         agents = []
