@@ -15,6 +15,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -62,15 +63,19 @@ def inbound_event_record(
     *, channel: Channel | None, kind: str, endpoint: str, dedupe_key: str, body: bytes, headers: dict
 ) -> None:
     """Store a verified raw webhook (a duplicate delivery is silently absorbed) and ask for a
-    drain. After this returns the event cannot be lost: answer the provider 200."""
-    InboundEvent.objects.bulk_create(
-        [
-            InboundEvent(
-                channel=channel, kind=kind, endpoint=endpoint, dedupe_key=dedupe_key[:200], body=body, headers=headers
-            )
-        ],
-        ignore_conflicts=True,
+    drain. After this returns the event cannot be lost: answer the provider 200.
+
+    A body larger than INBOUND_INLINE_BODY_MAX_BYTES (a fetched mail with attachments) goes to
+    file storage and the row points at it."""
+    event = InboundEvent(
+        channel=channel, kind=kind, endpoint=endpoint, dedupe_key=dedupe_key[:200], body=body, headers=headers
     )
+    if len(body) > settings.INBOUND_INLINE_BODY_MAX_BYTES:
+        if InboundEvent.objects.filter(endpoint=endpoint, dedupe_key=dedupe_key[:200]).exists():
+            return  # a re-fetch of what we have: do not store the file again
+        event.body = b""
+        event.body_file.save("raw.bin", ContentFile(body), save=False)
+    InboundEvent.objects.bulk_create([event], ignore_conflicts=True)
     tasks.kick("inbound")
 
 
@@ -104,7 +109,7 @@ def inbound_event_process(*, event: InboundEvent) -> bool:
         adapter = registry.adapter_for(channel)
         items = [
             _download_all(adapter, item) if isinstance(item, InboundMessage) else (item, [])
-            for item in adapter.parse(bytes(event.body), event.headers)
+            for item in adapter.parse(event.raw_body(), event.headers)
         ]
         with transaction.atomic():
             for item, files in items:
@@ -209,7 +214,7 @@ def message_deliver(*, message: Message) -> bool:
     """One send attempt of a claimed message. Never raises."""
     try:
         adapter = registry.adapter_for(message.channel)
-        result = adapter.send(_outbound(message))
+        result = adapter.send(_outbound(message, threaded=adapter.threaded))
     except ChannelError as exc:
         _send_failed(message, exc)
         return False
@@ -237,7 +242,26 @@ def _send_failed(message: Message, exc: ChannelError) -> None:
         channel_set_status(channel=message.channel, status=Channel.Status.NEEDS_RECONNECT, error=exc.message)
 
 
-def _outbound(message: Message) -> OutboundMessage:
+THREAD_REFS_KEPT = 20
+
+
+def _thread_refs(message: Message) -> tuple[str, ...]:
+    """Provider ids of the conversation's earlier messages, oldest first: the first one (the
+    thread's root) and the latest ones, as e-mail References are usually trimmed."""
+    ids = list(
+        Message.objects.filter(conversation_id=message.conversation_id, created_at__lte=message.created_at)
+        .exclude(pk=message.pk)
+        .exclude(provider_message_id="")
+        .filter(private=False)
+        .order_by("created_at", "id")
+        .values_list("provider_message_id", flat=True)
+    )
+    if len(ids) > THREAD_REFS_KEPT:
+        ids = ids[:1] + ids[-(THREAD_REFS_KEPT - 1) :]
+    return tuple(ids)
+
+
+def _outbound(message: Message, *, threaded: bool = False) -> OutboundMessage:
     conversation = message.conversation
     identity = conversation_services.recipient_identity(conversation)
     return OutboundMessage(
@@ -262,6 +286,7 @@ def _outbound(message: Message) -> OutboundMessage:
         reply_to_provider_id=message.in_reply_to.provider_message_id if message.in_reply_to else "",
         sender_name=message.sender_user.display_name if message.sender_user else "",
         subject=conversation.subject,
+        thread_refs=_thread_refs(message) if threaded else (),
     )
 
 
@@ -318,7 +343,8 @@ def channel_set_status(*, channel: Channel, status: str, error: str) -> None:
 
 def prune_processed_events(*, older_than_days: int = 30) -> int:
     cutoff = timezone.now() - timedelta(days=older_than_days)
-    deleted, _counts = InboundEvent.objects.filter(
-        status=InboundEvent.Status.PROCESSED, processed_at__lt=cutoff
-    ).delete()
+    old = InboundEvent.objects.filter(status=InboundEvent.Status.PROCESSED, processed_at__lt=cutoff)
+    for event in old.exclude(body_file="").exclude(body_file__isnull=True).only("id", "body_file"):
+        event.body_file.delete(save=False)
+    deleted, _counts = old.delete()
     return deleted

@@ -122,17 +122,23 @@ def message_receive(*, channel: Channel, item: InboundMessage, files: list[Store
     for stored in files:
         attachment_create(message=message, stored=stored)
 
-    Conversation.objects.filter(pk=conversation.pk).update(
-        last_activity_at=now,
-        last_inbound_at=now,
-        last_message_preview=preview_of(item.content, item.content_type, [f.name for f in files]),
-        unread_count=F("unread_count") + 1,
-        waiting_since=conversation.waiting_since or happened_at,
-        status=Conversation.Status.OPEN,
-        snoozed_until=None,
-        resolved_at=None,
-    )
-    reopened = not created and conversation.status != Conversation.Status.OPEN
+    updates = {
+        "last_activity_at": now,
+        "last_message_preview": preview_of(item.content, item.content_type, [f.name for f in files]),
+        "unread_count": F("unread_count") + 1,
+    }
+    if not item.automated:
+        # A machine's mail (auto-reply, bounce) is shown but wakes nothing: no reopening, no
+        # waiting time, no customer-service window.
+        updates.update(
+            last_inbound_at=now,
+            waiting_since=conversation.waiting_since or happened_at,
+            status=Conversation.Status.OPEN,
+            snoozed_until=None,
+            resolved_at=None,
+        )
+    Conversation.objects.filter(pk=conversation.pk).update(**updates)
+    reopened = not created and not item.automated and conversation.status != Conversation.Status.OPEN
     if created:
         events.publish(events.CONVERSATION_CREATED, **_facts(conversation, contact_id=str(contact.uuid)))
     elif reopened:
@@ -140,24 +146,33 @@ def message_receive(*, channel: Channel, item: InboundMessage, files: list[Store
             events.CONVERSATION_STATUS_CHANGED,
             **_facts(conversation, previous_status=conversation.status, status=Conversation.Status.OPEN),
         )
-    events.publish(events.MESSAGE_RECEIVED, **_message_facts(message, contact_id=str(contact.uuid)))
-    if created or (reopened and conversation.assignee_id is None):
+    extra = {"automated": True} if item.automated else {}
+    events.publish(events.MESSAGE_RECEIVED, **_message_facts(message, contact_id=str(contact.uuid), **extra))
+    if not item.automated and (created or (reopened and conversation.assignee_id is None)):
         assignment.conversation_auto_assign(conversation=conversation)
     return message
 
 
 def _conversation_for_inbound(*, channel: Channel, contact: Contact, item: InboundMessage):
-    if item.thread_refs:
-        # E-mail and other threaded media: the conversation of the message this one answers.
+    from channels_app.registry import adapter_class
+
+    if item.thread_refs or adapter_class(channel.kind).threaded:
+        # E-mail and other threaded media: the conversation of the message this one answers;
+        # a message that answers nothing we know starts a new conversation.
         referenced = (
             Message.objects.filter(channel=channel, provider_message_id__in=item.thread_refs)
             .select_related("conversation")
             .order_by("-created_at")
             .first()
+            if item.thread_refs
+            else None
         )
         if referenced is not None:
             return referenced.conversation, False
         current = None
+        if item.conversation_hint:
+            # Our token survived where the references did not (a client that trimmed them).
+            current = Conversation.objects.filter(channel=channel, uuid=item.conversation_hint).first()
     else:
         current = (
             Conversation.objects.filter(channel=channel, contact=contact)
