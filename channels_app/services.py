@@ -246,14 +246,14 @@ THREAD_REFS_KEPT = 20
 
 
 def _thread_refs(message: Message) -> tuple[str, ...]:
-    """Provider ids of the conversation's earlier messages, oldest first: the first one (the
-    thread's root) and the latest ones, as e-mail References are usually trimmed."""
+    """Provider ids of the conversation's earlier messages in the order we got them (a sender's
+    Date header may be off): the first one (the thread's root) and the latest ones, as e-mail
+    References are usually trimmed."""
     ids = list(
-        Message.objects.filter(conversation_id=message.conversation_id, created_at__lte=message.created_at)
-        .exclude(pk=message.pk)
+        Message.objects.filter(conversation_id=message.conversation_id, id__lt=message.pk)
         .exclude(provider_message_id="")
         .filter(private=False)
-        .order_by("created_at", "id")
+        .order_by("id")
         .values_list("provider_message_id", flat=True)
     )
     if len(ids) > THREAD_REFS_KEPT:

@@ -75,7 +75,7 @@ class SmtpCapture:
             login = auth_data.login.decode()
             ok = capture.users.get(login) == auth_data.password.decode()
             capture.auth_attempts.append((mechanism, login, ok))
-            return AuthResult(success=ok, auth_data=auth_data)
+            return AuthResult(success=ok, handled=False, auth_data=auth_data)
 
         self.port = free_port()
         self.controller = Controller(

@@ -132,8 +132,8 @@ def _close_imap(client) -> None:
             pass
 
 
-def _text(exc: BaseException) -> str:
-    value = exc.args[0] if exc.args else exc
+def _text(exc) -> str:
+    value = exc.args[0] if isinstance(exc, BaseException) and exc.args else exc
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
     return str(value)[:200]
@@ -214,7 +214,7 @@ def smtp_open(cfg: MailboxConfig, *, password: str, token: TokenSource | None) -
                 raw = oauth.xoauth2(cfg.username, token(attempt == 2))
                 client.auth("XOAUTH2", lambda challenge=None, raw=raw: "" if challenge else raw)
             elif password:
-                client.login(cfg.username, password)
+                _smtp_password_login(client, cfg.username, password)
             return client
         except smtplib.SMTPAuthenticationError as exc:
             try:
@@ -224,3 +224,13 @@ def smtp_open(cfg: MailboxConfig, *, password: str, token: TokenSource | None) -
             if token is None or attempt == 2:
                 raise _auth_failed(cfg, f"{exc.smtp_code} {_text(exc.smtp_error)}") from exc
     raise AssertionError("unreachable")
+
+
+def _smtp_password_login(client: smtplib.SMTP, user: str, password: str) -> None:
+    """One PLAIN attempt when offered (smtplib.login would try every mechanism in turn, and
+    some servers hang up after the second refusal, hiding the real answer)."""
+    if "plain" in client.esmtp_features.get("auth", "").lower().split():
+        client.user, client.password = user, password
+        client.auth("PLAIN", client.auth_plain)
+    else:
+        client.login(user, password)

@@ -254,9 +254,13 @@ def mailbox_poll(*, mailbox: Mailbox) -> PollResult:
         last_polled_at=timezone.now(),
         last_success_at=timezone.now(),
         last_error="",
+        reconnect_fingerprint="",
         fetched_total=F("fetched_total") + result.recorded,
     )
-    if channel.status != Channel.Status.OK:
+    # A "reconnect needed" that sending raised (SMTP refused us) is not ours to clear.
+    if channel.status == Channel.Status.ERROR or (
+        channel.status == Channel.Status.NEEDS_RECONNECT and mailbox.reconnect_fingerprint
+    ):
         channel_services.channel_set_status(channel=channel, status=Channel.Status.OK, error="")
     if result.more:
         tasks.kick("email_poll")
