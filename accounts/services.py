@@ -79,3 +79,42 @@ def team_create(*, name: str, members: list[User] = (), description: str = "") -
     team = Team.objects.create(name=name, description=description)
     team.members.set(members)
     return team
+
+
+@transaction.atomic
+def profile_update(*, user: User, first_name: str, last_name: str, email: str, language: str, time_zone: str) -> User:
+    user.first_name, user.last_name, user.email = first_name, last_name, email
+    user.language, user.time_zone = language, time_zone
+    user.save(update_fields=["first_name", "last_name", "email", "language", "time_zone"])
+    return user
+
+
+@transaction.atomic
+def language_set(*, user: User, language: str) -> None:
+    User.objects.filter(pk=user.pk).update(language=language)
+
+
+@transaction.atomic
+def agent_save(*, form, inboxes, teams) -> User:
+    """Create or edit an agent from the settings form, with their inboxes and teams. A new agent
+    gets an unusable password and signs in after choosing one through "forgot password"."""
+    from channels_app.models import Channel
+
+    user = form.save(commit=False)
+    if user.pk is None:
+        user.set_unusable_password()
+    user.is_staff = user.role == User.Role.ADMIN
+    user.save()
+    InboxMembership.objects.filter(user=user).exclude(channel__in=inboxes).delete()
+    have = set(InboxMembership.objects.filter(user=user).values_list("channel_id", flat=True))
+    InboxMembership.objects.bulk_create(
+        [InboxMembership(user=user, channel=c) for c in Channel.objects.filter(pk__in=[i.pk for i in inboxes]) if c.pk not in have]
+    )
+    user.teams.set(teams)
+    return user
+
+
+@transaction.atomic
+def team_save(*, form) -> Team:
+    """Create or edit a team (name, description, members) from the settings form."""
+    return form.save()

@@ -57,5 +57,12 @@ class ContactIdentity(models.Model):
         return f"{self.medium}:{self.address}"
 
     @property
+    def display_address(self) -> str:
+        """Page- or channel-qualified ids (`<page>:<user>`) read better without the qualifier."""
+        if self.medium in (self.Medium.API, self.Medium.MESSENGER, self.Medium.INSTAGRAM) and ":" in self.address:
+            return self.address.split(":", 1)[1]
+        return self.address
+
+    @property
     def send_address(self) -> str:
         return self.provider_address or self.address

@@ -107,3 +107,45 @@ def _fill_blanks(contact: Contact, *, name: str, email: str, phone: str) -> None
         changed.append("phone")
     if changed:
         contact.save(update_fields=[*changed, "updated_at"])
+
+
+@transaction.atomic
+def contact_update(
+    *, contact: Contact, name: str, email: str = "", phone: str = "", custom_attributes: dict | None = None
+) -> Contact:
+    """An agent edits a contact's profile. Publishes `contact.updated`.
+
+    Raises identities.InvalidAddress for an e-mail or phone that cannot be normalised."""
+    contact.name = name.strip()[:255]
+    contact.email = identities.normalize_email(email) if email.strip() else ""
+    contact.phone = identities.normalize_phone(phone) if phone.strip() else ""
+    if custom_attributes is not None:
+        contact.custom_attributes = custom_attributes
+    contact.save()
+    events.publish(events.CONTACT_UPDATED, contact_id=str(contact.uuid))
+    return contact
+
+
+@transaction.atomic
+def contact_merge(*, source: Contact, target: Contact) -> Contact:
+    """Merge `source` into `target`: identities and conversations move to the target, blank
+    profile fields are filled from the source, and the source is kept as a pointer
+    (`merged_into`) so links to it still resolve. Publishes `contact.updated` for the target."""
+    from conversations.models import Conversation
+
+    if source.pk == target.pk:
+        raise ValueError("cannot merge a contact into itself")
+    # Lock both rows in a fixed order: two merges of the same pair cannot interleave.
+    locked = {c.pk: c for c in Contact.objects.select_for_update().filter(pk__in=[source.pk, target.pk]).order_by("pk")}
+    source, target = locked[source.pk], locked[target.pk]
+    ContactIdentity.objects.filter(contact=source).update(contact=target)
+    Conversation.objects.filter(contact=source).update(contact=target)
+    for field in ("name", "email", "phone"):
+        if not getattr(target, field) and getattr(source, field):
+            setattr(target, field, getattr(source, field))
+    target.custom_attributes = {**source.custom_attributes, **target.custom_attributes}
+    target.save()
+    source.merged_into = target
+    source.save(update_fields=["merged_into", "updated_at"])
+    events.publish(events.CONTACT_UPDATED, contact_id=str(target.uuid), merged_from=str(source.uuid))
+    return target

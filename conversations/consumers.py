@@ -44,8 +44,8 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
         elif kind == "typing":
             group = await self._conversation_group(content.get("conversation_id"))
             if group is not None:
-                await self.channel_layer.group_send(
-                    group,
+                await realtime.broadcast_from_socket(
+                    [group],
                     {
                         "type": "console.typing",
                         "conversation_id": content.get("conversation_id"),
@@ -58,7 +58,13 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "pong"})
 
     async def console_event(self, message):
-        await self.send_json({k: v for k, v in message.items() if k != "type"} | {"type": "event"})
+        facts = message["facts"]
+        data = {k: v for k, v in facts.items() if not k.endswith("_pk")}
+        # Internal ids never leave the server; what the client needs is whether it is theirs.
+        if "assignee_pk" in facts:
+            data["mine"] = facts["assignee_pk"] == self.user.pk
+            data["unassigned"] = facts["assignee_pk"] is None
+        await self.send_json({"type": "event", "event": message["event"], "timestamp": message["timestamp"], "data": data})
 
     async def console_typing(self, message):
         if message.get("user_id") != str(self.user.uuid):

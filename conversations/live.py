@@ -7,7 +7,6 @@ Runs after commit; losing a message on a crash is acceptable because consoles re
 
 from core import realtime
 from core.events import Event
-from conversations.payloads import event_payload
 
 CONSOLE_EVENT = "console.event"
 
@@ -40,10 +39,12 @@ def groups_for(event: Event) -> list[str]:
 
 
 def fan_out(event: Event) -> None:
+    """Tell the consoles what changed. The envelope carries ids only (no database reads here):
+    consoles fetch the fragments they show, through the same authorisation as any page."""
     groups = groups_for(event)
     if not groups:
         return
-    payload = event_payload(event)
-    if payload is None:
-        return
-    realtime.broadcast(groups, {"type": CONSOLE_EVENT, **payload})
+    realtime.broadcast(
+        groups,
+        {"type": CONSOLE_EVENT, "event": event.name, "timestamp": event.occurred_at.isoformat(), "facts": event.facts},
+    )

@@ -7,6 +7,36 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+class Label(models.Model):
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    color = models.CharField(_("colour"), max_length=7, default="#2f6feb")
+    description = models.CharField(_("description"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("label")
+        verbose_name_plural = _("labels")
+
+    def __str__(self):
+        return self.name
+
+
+class CannedResponse(models.Model):
+    """A saved reply an agent inserts by typing `/shortcut` in the composer."""
+
+    shortcut = models.SlugField(_("shortcut"), max_length=50, unique=True)
+    content = models.TextField(_("content"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["shortcut"]
+        verbose_name = _("canned response")
+        verbose_name_plural = _("canned responses")
+
+    def __str__(self):
+        return f"/{self.shortcut}"
+
+
 class Conversation(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
@@ -30,6 +60,7 @@ class Conversation(models.Model):
         "accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations"
     )
     subject = models.CharField(_("subject"), max_length=255, blank=True)
+    labels = models.ManyToManyField(Label, blank=True, related_name="conversations", verbose_name=_("labels"))
     snoozed_until = models.DateTimeField(null=True, blank=True)
     # Denormalised for the inbox list: one row per conversation, no per-row queries.
     last_activity_at = models.DateTimeField(default=timezone.now)

@@ -102,3 +102,22 @@ def conversation_list(
         at, pk = before
         qs = qs.filter(Q(last_activity_at__lt=at) | Q(last_activity_at=at, pk__lt=pk))
     return list(qs.order_by("-last_activity_at", "-pk")[:limit])
+
+
+def agents_for_channel(channel: Channel) -> QuerySet[User]:
+    """Who a conversation of this channel can be assigned to: its inbox members and admins."""
+    return (
+        User.objects.filter(is_active=True)
+        .filter(Q(inbox_memberships__channel=channel) | Q(role=User.Role.ADMIN))
+        .distinct()
+        .order_by("first_name", "username")
+    )
+
+
+def unread_summary(*, user: User) -> dict:
+    """Conversations with unread messages that need this agent: theirs, or unassigned in their
+    inboxes. Drives the title badge and browser notifications."""
+    visible = conversations_for_user(user).filter(status=Conversation.Status.OPEN, unread_count__gt=0)
+    mine = visible.filter(assignee=user).count()
+    unassigned = visible.filter(assignee__isnull=True).count()
+    return {"mine": mine, "unassigned": unassigned, "total": mine + unassigned}

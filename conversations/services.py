@@ -55,6 +55,7 @@ def _facts(conversation: Conversation, **extra) -> dict:
         "conversation_pk": conversation.pk,
         "channel_id": str(conversation.channel.uuid),
         "channel_pk": conversation.channel_id,
+        "assignee_pk": conversation.assignee_id,
         **extra,
     }
 
@@ -73,7 +74,7 @@ def preview_of(content: str, content_type: str, attachment_names: list[str] = ()
 
 
 # --- inbound ----------------------------------------------------------------------------------
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # hot path: no savepoint when nested in the event's transaction
 def message_receive(*, channel: Channel, item: InboundMessage, files: list[StoredFile] = ()) -> Message | None:
     """Record a customer's message: contact, conversation, message, attachments, assignment.
 
@@ -83,8 +84,6 @@ def message_receive(*, channel: Channel, item: InboundMessage, files: list[Store
     Concurrency: the contact row is locked while its conversation is found or opened, so two
     messages from one new contact processed at once open one conversation.
     """
-    if Message.objects.filter(channel=channel, provider_message_id=item.provider_message_id).exists():
-        return None
     resolution = contact_resolve(
         medium=item.sender.medium,
         address=item.sender.address,
@@ -93,9 +92,13 @@ def message_receive(*, channel: Channel, item: InboundMessage, files: list[Store
         phone=item.sender.phone,
     )
     contact = resolution.contact
-    # Serialise per contact (see docstring); also refreshes the row.
+    # Serialise per contact (see docstring). Duplicates of one message come from one sender, so
+    # once we hold the lock, a copy processed by another worker is committed and visible here.
     Contact.objects.select_for_update().filter(pk=contact.pk).values_list("pk", flat=True).first()
+    if Message.objects.filter(channel=channel, provider_message_id=item.provider_message_id).exists():
+        return None
     conversation, created = _conversation_for_inbound(channel=channel, contact=contact, item=item)
+    conversation.channel = channel  # already loaded: spare the lookups below
     now = timezone.now()
     happened_at = _plausible(item.timestamp, now)
     reply_to = None
@@ -114,11 +117,9 @@ def message_receive(*, channel: Channel, item: InboundMessage, files: list[Store
         status=Message.Status.RECEIVED,
         created_at=happened_at,
     )
-    try:
-        with transaction.atomic():
-            message.save()
-    except IntegrityError:
-        return None  # a concurrent worker stored the same provider message first
+    # No savepoint: under the contact lock a duplicate cannot slip in (a pathological one fails
+    # the whole event, which is retried and then finds the message above).
+    message.save()
     for stored in files:
         attachment_create(message=message, stored=stored)
 
@@ -147,7 +148,10 @@ def message_receive(*, channel: Channel, item: InboundMessage, files: list[Store
             **_facts(conversation, previous_status=conversation.status, status=Conversation.Status.OPEN),
         )
     extra = {"automated": True} if item.automated else {}
-    events.publish(events.MESSAGE_RECEIVED, **_message_facts(message, contact_id=str(contact.uuid), **extra))
+    events.publish(
+        events.MESSAGE_RECEIVED,
+        **_message_facts(message, contact_id=str(contact.uuid), contact_name=str(contact.display_name)[:80], **extra),
+    )
     if not item.automated and (created or (reopened and conversation.assignee_id is None)):
         assignment.conversation_auto_assign(conversation=conversation)
     return message
@@ -195,7 +199,7 @@ def _plausible(timestamp: datetime | None, now: datetime) -> datetime:
     return timestamp
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # hot path: no savepoint when nested in the event's transaction
 def message_status_apply(*, channel: Channel, update: StatusUpdate) -> bool:
     """Apply a provider's delivery status to one of our outbound messages, forward only.
 
@@ -407,7 +411,7 @@ def _log_activity(conversation: Conversation, text: str, by: User | None, **payl
     return message
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # hot path: no savepoint when nested in the event's transaction
 def conversation_assign(
     *, conversation: Conversation, assignee: User | None, by: User | None, team: Team | None = None
 ) -> Conversation:
@@ -496,3 +500,33 @@ def conversation_mark_read(*, conversation: Conversation, by: User) -> None:
     """An agent read the conversation: clear the unread count."""
     if Conversation.objects.filter(pk=conversation.pk).filter(~Q(unread_count=0)).update(unread_count=0):
         events.publish(events.CONVERSATION_UPDATED, **_facts(conversation, unread_count=0))
+
+
+@transaction.atomic
+def conversation_mark_unread(*, conversation: Conversation, by: User) -> None:
+    """An agent wants to come back to it: show it as unread again."""
+    Conversation.objects.filter(pk=conversation.pk, unread_count=0).update(unread_count=1)
+    events.publish(events.CONVERSATION_UPDATED, **_facts(conversation, unread_count=1))
+
+
+@transaction.atomic
+def conversation_set_labels(*, conversation: Conversation, labels: list, by: User | None) -> None:
+    """Replace the conversation's labels. Publishes `conversation.updated`."""
+    before = set(conversation.labels.values_list("pk", flat=True))
+    after = {label.pk for label in labels}
+    if before == after:
+        return
+    conversation.labels.set(labels)
+    events.publish(events.CONVERSATION_UPDATED, **_facts(conversation, labels=sorted(label.name for label in labels)))
+
+
+@transaction.atomic
+def settings_object_save(*, form):
+    """Save a simple settings object (label, canned response) from its validated form."""
+    return form.save()
+
+
+@transaction.atomic
+def settings_object_delete(*, obj) -> None:
+    if obj is not None:
+        obj.delete()

@@ -9,10 +9,11 @@ the in-memory layer.
 
 import asyncio
 import logging
+import os
 import re
+import threading
 from datetime import timedelta
 
-from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -39,8 +40,33 @@ def broadcast(groups: list[str], message: dict) -> None:
 
         RelayedMessage.objects.create(groups=groups, message=message)
         return
-    layer = get_channel_layer()
-    async_to_sync(_send_all)(layer, groups, message)
+    future = asyncio.run_coroutine_threadsafe(_send_all(get_channel_layer(), groups, message), _sender_loop())
+    future.result(timeout=5)
+
+
+# async_to_sync would build an event loop (and new Redis connections) for every call; a worker
+# broadcasting hundreds of events a second keeps one loop in a thread of its own instead.
+_loops: dict[int, asyncio.AbstractEventLoop] = {}
+_loops_lock = threading.Lock()
+
+
+def _sender_loop() -> asyncio.AbstractEventLoop:
+    pid = os.getpid()  # a forked worker needs a loop (and thread) of its own
+    loop = _loops.get(pid)
+    if loop is None:
+        with _loops_lock:
+            loop = _loops.get(pid)
+            if loop is None:
+                loop = asyncio.new_event_loop()
+                threading.Thread(target=loop.run_forever, name="realtime-sender", daemon=True).start()
+                _loops[pid] = loop
+    return loop
+
+
+async def broadcast_from_socket(groups: list[str], message: dict) -> None:
+    """Ephemeral signals between connected browsers (typing indicators), sent by a consumer.
+    They start and end inside daphne, so they go straight to the layer in both topologies."""
+    await _send_all(get_channel_layer(), groups, message)
 
 
 async def _send_all(layer, groups, message):

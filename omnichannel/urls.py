@@ -11,4 +11,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("channels_app.urls")),
     path("", include("conversations.urls")),
+    path("", include("omnichannel.console_urls")),
 ]

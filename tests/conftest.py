@@ -15,7 +15,10 @@ from tests.helpers import clear_cache_namespace
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
+    from channels_app.selectors import webhook_cache_clear
+
     clear_cache_namespace()
+    webhook_cache_clear()
     yield
 
 

@@ -97,7 +97,15 @@ class Command(BaseCommand):
                     by=admin,
                     snoozed_until=now + timedelta(hours=3) if status == "snoozed" else None,
                 )
-            Conversation.objects.filter(pk=conversation.pk).update(last_activity_at=now - timedelta(minutes=7 * index))
+            # Spread the story over the last hours, so the inbox looks like a real morning.
+            started = now - timedelta(minutes=9 * index + 4 * len(texts) + 6)
+            for offset, message in enumerate(conversation.messages.order_by("created_at", "id")):
+                Message.objects.filter(pk=message.pk).update(created_at=started + timedelta(minutes=2 * offset))
+            last = conversation.messages.order_by("-created_at").values_list("created_at", flat=True).first()
+            waiting = None if reply else started
+            Conversation.objects.filter(pk=conversation.pk).update(
+                last_activity_at=last, created_at=started, waiting_since=waiting
+            )
         services.message_send(
             conversation=Conversation.objects.get(contact__name="João Pereira"),
             draft=services.Draft(content="Cliente recorrente, prioridade na entrega.", private=True),

@@ -1,0 +1,73 @@
+import uuid
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Team
+from conversations.models import Conversation, Label
+from conversations.selectors import agents_for_channel
+
+
+class ComposerForm(forms.Form):
+    content = forms.CharField(
+        label=_("Message"), required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    private = forms.BooleanField(label=_("Private note"), required=False)
+
+
+class AssignForm(forms.Form):
+    assignee = forms.CharField(required=False)  # a user uuid, "me", or empty to unassign
+    team = forms.CharField(required=False)  # a team uuid, or empty to keep the team
+
+    def __init__(self, *args, channel, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.channel = channel
+        self.user = user
+
+    def clean_assignee(self):
+        value = self.cleaned_data["assignee"].strip()
+        if not value:
+            return None
+        if value == "me":
+            value = str(self.user.uuid)
+        assignee = agents_for_channel(self.channel).filter(uuid=_uuid_or_none(value)).first()
+        if assignee is None:
+            raise forms.ValidationError(_("That agent does not work this inbox."))
+        return assignee
+
+    def clean_team(self):
+        value = self.cleaned_data["team"].strip()
+        if not value:
+            return None
+        team = Team.objects.filter(uuid=_uuid_or_none(value)).first()
+        if team is None:
+            raise forms.ValidationError(_("Unknown team."))
+        return team
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=Conversation.Status.choices)
+    snoozed_until = forms.DateTimeField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("status") == Conversation.Status.SNOOZED:
+            until = data.get("snoozed_until")
+            if until is None:
+                raise forms.ValidationError(_("Choose until when to snooze."))
+            if until <= timezone.now():
+                raise forms.ValidationError(_("Choose a time in the future to snooze until."))
+        return data
+
+
+class LabelsForm(forms.Form):
+    labels = forms.ModelMultipleChoiceField(queryset=Label.objects.all(), required=False, to_field_name="name")
+
+
+def _uuid_or_none(value: str):
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+

@@ -1,0 +1,364 @@
+"""The agent console: inbox, conversation, composer and conversation actions.
+
+Views translate: they read with selectors, write with services and render templates. Every
+object comes through the authorisation selector, so what an agent may not see is a 404 in full
+pages and htmx fragments alike. Full pages and live updates render the same partials.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.dateparse import parse_datetime
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import Team, User
+from channels_app.registry import adapter_for
+from conversations import selectors, services
+from conversations.attachments import prepare_file
+from conversations.forms import AssignForm, ComposerForm, LabelsForm, StatusForm
+from conversations.models import CannedResponse, Conversation, Label, Message
+from core.exceptions import ApplicationError
+
+PAGE_SIZE = 25
+TIMELINE_SIZE = 60
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    view: str
+    status: str
+    channel: str
+    team: str
+
+    @classmethod
+    def from_request(cls, request) -> "InboxFilters":
+        view = request.GET.get("view", selectors.InboxView.MINE)
+        if view not in (selectors.InboxView.MINE, selectors.InboxView.UNASSIGNED, selectors.InboxView.ALL):
+            view = selectors.InboxView.MINE
+        status = request.GET.get("status", Conversation.Status.OPEN)
+        if status not in Conversation.Status.values and status != "any":
+            status = Conversation.Status.OPEN
+        return cls(view=view, status=status, channel=request.GET.get("channel", ""), team=request.GET.get("team", ""))
+
+    def query(self, **overrides) -> str:
+        values = {"view": self.view, "status": self.status, "channel": self.channel, "team": self.team, **overrides}
+        return urlencode({k: v for k, v in values.items() if v})
+
+    def list_kwargs(self) -> dict:
+        return {
+            "view": self.view,
+            "status": None if self.status == "any" else self.status,
+            "channel_uuid": self.channel or None,
+            "team_uuid": self.team or None,
+        }
+
+
+def _page(request, filters: InboxFilters):
+    before = None
+    if request.GET.get("before_at") and request.GET.get("before_id"):
+        at = parse_datetime(request.GET["before_at"])
+        before_id = request.GET["before_id"]
+        if at is not None and before_id.isdigit():
+            before = (at, int(before_id))
+    try:
+        rows = selectors.conversation_list(user=request.user, before=before, limit=PAGE_SIZE + 1, **filters.list_kwargs())
+    except (ValueError, ApplicationError):  # a malformed channel/team uuid in the query string
+        raise Http404 from None
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    next_query = ""
+    if more:
+        last = rows[-1]
+        next_query = filters.query(before_at=last.last_activity_at.isoformat(), before_id=last.pk)
+    return rows, next_query
+
+
+def _sidebar_context(request, filters: InboxFilters) -> dict:
+    return {
+        "filters": filters,
+        "channels": selectors.channels_for_user(request.user).only("uuid", "name", "kind"),
+        "teams": Team.objects.only("uuid", "name"),
+        "status_choices": [*Conversation.Status.choices, ("any", _("Any status"))],
+    }
+
+
+@login_required
+@require_GET
+def inbox(request, conversation_uuid=None):
+    filters = InboxFilters.from_request(request)
+    conversation = None
+    if conversation_uuid is not None:
+        conversation = selectors.conversation_get_for_user(user=request.user, uuid=conversation_uuid)
+    if request.htmx and request.htmx.target == "conversation-pane" and conversation is not None:
+        return render(request, "conversations/_conversation.html", _conversation_context(request, conversation))
+    rows, next_query = _page(request, filters)
+    context = {
+        "nav": "inbox",
+        "rows": rows,
+        "next_query": next_query,
+        "conversation": conversation,
+        **_sidebar_context(request, filters),
+    }
+    if conversation is not None:
+        context.update(_conversation_context(request, conversation))
+    return render(request, "conversations/inbox.html", context)
+
+
+@login_required
+@require_GET
+def inbox_list(request):
+    """The list fragment: filters, "load more", and the refresh after a reconnect."""
+    filters = InboxFilters.from_request(request)
+    rows, next_query = _page(request, filters)
+    template = "conversations/_rows.html" if request.GET.get("before_at") else "conversations/_list.html"
+    return render(request, template, {"rows": rows, "next_query": next_query, "filters": filters})
+
+
+@login_required
+@require_GET
+def conversation_row(request, conversation_uuid):
+    """One list row for a live update; empty when it no longer matches the list's filters."""
+    conversation = selectors.conversation_get_for_user(user=request.user, uuid=conversation_uuid)
+    filters = InboxFilters.from_request(request)
+    if not _matches(conversation, filters, request.user):
+        return HttpResponse("")
+    return render(request, "conversations/_row.html", {"row": conversation, "filters": filters})
+
+
+def _matches(conversation: Conversation, filters: InboxFilters, user: User) -> bool:
+    if filters.view == selectors.InboxView.MINE and conversation.assignee_id != user.pk:
+        return False
+    if filters.view == selectors.InboxView.UNASSIGNED and conversation.assignee_id is not None:
+        return False
+    if filters.status != "any" and conversation.status != filters.status:
+        return False
+    if filters.channel and str(conversation.channel.uuid) != filters.channel:
+        return False
+    if filters.team and (conversation.team is None or str(conversation.team.uuid) != filters.team):
+        return False
+    return True
+
+
+@login_required
+@require_GET
+def unread_summary(request):
+    """Unread conversations that need this agent: assigned to them, or unassigned in their inboxes."""
+    return JsonResponse(selectors.unread_summary(user=request.user))
+
+
+def _timeline(conversation: Conversation, *, after: datetime | None = None):
+    messages = (
+        conversation.messages.select_related("sender_user", "in_reply_to")
+        .prefetch_related("attachments")
+        .order_by("-created_at", "-id")
+    )
+    if after is not None:
+        return list(reversed(messages.filter(created_at__gte=after)[:500]))
+    page = list(messages[: TIMELINE_SIZE + 1])
+    return list(reversed(page[:TIMELINE_SIZE])), len(page) > TIMELINE_SIZE
+
+
+def _conversation_context(request, conversation: Conversation) -> dict:
+    messages, earlier = _timeline(conversation)
+    adapter = adapter_for(conversation.channel)
+    return {
+        "conversation": conversation,
+        "messages": messages,
+        "has_earlier": earlier,
+        "contact": conversation.contact,
+        "identities": list(conversation.contact.identities.all()),
+        "previous": list(
+            selectors.conversations_for_user(request.user)
+            .filter(contact=conversation.contact)
+            .exclude(pk=conversation.pk)
+            .select_related("channel")
+            .order_by("-last_activity_at")[:10]
+        ),
+        "labels": list(Label.objects.all()),
+        "conversation_labels": list(conversation.labels.all()),
+        "agents": list(selectors.agents_for_channel(conversation.channel)),
+        "teams": list(Team.objects.only("uuid", "name")),
+        "canned": list(CannedResponse.objects.values("shortcut", "content")),
+        "policy_reason": adapter.refuse_reason(content_type="text", last_inbound_at=conversation.last_inbound_at),
+        "composer": ComposerForm(),
+        "status_choices": Conversation.Status.choices,
+    }
+
+
+@login_required
+@require_GET
+def conversation_timeline(request, conversation_uuid):
+    """The message timeline fragment (after a reconnect: everything, re-rendered)."""
+    conversation = selectors.conversation_get_for_user(user=request.user, uuid=conversation_uuid)
+    messages, earlier = _timeline(conversation)
+    return render(
+        request,
+        "conversations/_timeline.html",
+        {"conversation": conversation, "messages": messages, "has_earlier": earlier},
+    )
+
+
+@login_required
+@require_GET
+def conversation_earlier(request, conversation_uuid):
+    conversation = selectors.conversation_get_for_user(user=request.user, uuid=conversation_uuid)
+    before = conversation.messages.filter(uuid=request.GET.get("before")).first() if request.GET.get("before") else None
+    messages = conversation.messages.select_related("sender_user").prefetch_related("attachments")
+    if before is not None:
+        messages = messages.filter(created_at__lt=before.created_at)
+    page = list(messages.order_by("-created_at", "-id")[: TIMELINE_SIZE + 1])
+    return render(
+        request,
+        "conversations/_earlier.html",
+        {"conversation": conversation, "messages": list(reversed(page[:TIMELINE_SIZE])), "has_earlier": len(page) > TIMELINE_SIZE},
+    )
+
+
+@login_required
+@require_GET
+def conversation_header(request, conversation_uuid):
+    conversation = selectors.conversation_get_for_user(user=request.user, uuid=conversation_uuid)
+    return render(request, "conversations/_header.html", _conversation_context(request, conversation))
+
+
+@login_required
+@require_GET
+def message_fragment(request, message_uuid):
+    message = (
+        selectors.messages_for_user(request.user)
+        .select_related("conversation", "sender_user", "in_reply_to")
+        .prefetch_related("attachments")
+        .filter(uuid=message_uuid)
+        .first()
+    )
+    if message is None:
+        raise Http404
+    return render(request, "conversations/_message.html", {"message": message, "conversation": message.conversation})
+
+
+def _error(request, message: str, status: int = 422):
+    response = render(request, "conversations/_error.html", {"error": message}, status=status)
+    response["HX-Retarget"] = "#composer-error"
+    response["HX-Reswap"] = "innerHTML"
+    return response
+
+
+@login_required
+@require_POST
+def message_create(request, conversation_uuid):
+    """The composer: send text and files, or store a private note."""
+    conversation = selectors.conversation_get_for_user(user=request.user, uuid=conversation_uuid)
+    form = ComposerForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _error(request, " ".join(e for errors in form.errors.values() for e in errors), status=400)
+    try:
+        files = tuple(
+            prepare_file(name=f.name, data=f.read(), declared_type=f.content_type)
+            for f in request.FILES.getlist("files")
+        )
+        message = services.message_send(
+            conversation=conversation,
+            draft=services.Draft(content=form.cleaned_data["content"], files=files, private=form.cleaned_data["private"]),
+            sender=request.user,
+        )
+    except ApplicationError as exc:
+        return _error(request, exc.message, status=exc.status_code)
+    if not request.htmx:
+        return redirect("console:conversation", conversation_uuid=conversation.uuid)
+    message = Message.objects.select_related("sender_user").prefetch_related("attachments").get(pk=message.pk)
+    return render(request, "conversations/_message.html", {"message": message, "conversation": conversation})
+
+
+@login_required
+@require_POST
+def message_retry(request, message_uuid):
+    message = selectors.messages_for_user(request.user).select_related("conversation").filter(uuid=message_uuid).first()
+    if message is None:
+        raise Http404
+    try:
+        message = services.message_retry(message=message, by=request.user)
+    except ApplicationError as exc:
+        return _error(request, exc.message, status=exc.status_code)
+    return render(request, "conversations/_message.html", {"message": message, "conversation": message.conversation})
+
+
+def _header_response(request, conversation: Conversation):
+    conversation = selectors.conversation_get_for_user(user=request.user, uuid=conversation.uuid)
+    if not request.htmx:
+        return redirect("console:conversation", conversation_uuid=conversation.uuid)
+    return render(request, "conversations/_header.html", _conversation_context(request, conversation))
+
+
+@login_required
+@require_POST
+def conversation_assign(request, conversation_uuid):
+    conversation = selectors.conversation_get_for_user(user=request.user, uuid=conversation_uuid)
+    form = AssignForm(request.POST, channel=conversation.channel, user=request.user)
+    if not form.is_valid():
+        return _error(request, " ".join(e for errors in form.errors.values() for e in errors), status=400)
+    services.conversation_assign(
+        conversation=conversation, assignee=form.cleaned_data["assignee"], team=form.cleaned_data["team"], by=request.user
+    )
+    return _header_response(request, conversation)
+
+
+@login_required
+@require_POST
+def conversation_status(request, conversation_uuid):
+    conversation = selectors.conversation_get_for_user(user=request.user, uuid=conversation_uuid)
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        return _error(request, " ".join(e for errors in form.errors.values() for e in errors), status=400)
+    try:
+        services.conversation_set_status(
+            conversation=conversation,
+            status=form.cleaned_data["status"],
+            snoozed_until=form.cleaned_data.get("snoozed_until"),
+            by=request.user,
+        )
+    except ApplicationError as exc:
+        return _error(request, exc.message, status=exc.status_code)
+    return _header_response(request, conversation)
+
+
+@login_required
+@require_POST
+def conversation_labels(request, conversation_uuid):
+    conversation = selectors.conversation_get_for_user(user=request.user, uuid=conversation_uuid)
+    form = LabelsForm(request.POST)
+    if not form.is_valid():
+        return _error(request, _("Unknown label."), status=400)
+    services.conversation_set_labels(conversation=conversation, labels=list(form.cleaned_data["labels"]), by=request.user)
+    return _header_response(request, conversation)
+
+
+@login_required
+@require_POST
+def conversation_read(request, conversation_uuid):
+    conversation = selectors.conversation_get_for_user(user=request.user, uuid=conversation_uuid)
+    services.conversation_mark_read(conversation=conversation, by=request.user)
+    return HttpResponse(status=204)
+
+
+@login_required
+@require_POST
+def conversation_unread(request, conversation_uuid):
+    conversation = selectors.conversation_get_for_user(user=request.user, uuid=conversation_uuid)
+    services.conversation_mark_unread(conversation=conversation, by=request.user)
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = reverse("console:inbox")
+        return response
+    return redirect("console:inbox")
+
+
+@login_required
+def home(request):
+    return redirect("console:inbox")
+

@@ -1,0 +1,365 @@
+/* Agent console behaviour: the live socket, list and timeline updates, composer niceties.
+ * Markup always comes from the server (the same partials as the full page); this file only
+ * decides when to fetch which fragment. */
+(function () {
+  "use strict";
+
+  const app = document.querySelector(".app");
+  if (!app) return;
+  const statusEl = document.getElementById("live-status");
+  const baseTitle = document.title;
+  const strings = JSON.parse((document.getElementById("console-i18n") || {}).textContent || "{}");
+  const t = (s) => strings[s] || s;
+
+  htmx.config.responseHandling = [
+    { code: "204", swap: false },
+    { code: "[23]..", swap: true },
+    { code: "4..", swap: true, error: false },
+    { code: "5..", swap: false, error: true },
+  ];
+
+  function csrf() {
+    const meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.content : "";
+  }
+
+  async function fragment(url) {
+    const response = await fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" });
+    if (!response.ok) return null;
+    return response.text();
+  }
+
+  function fromHTML(html) {
+    const template = document.createElement("template");
+    template.innerHTML = html.trim();
+    return template.content.firstElementChild;
+  }
+
+  function openConversationId() {
+    const el = document.getElementById("conversation");
+    return el ? el.dataset.conversation : null;
+  }
+
+  /* ---------------------------------------------------------------- list updates */
+  function listQuery() {
+    const list = document.getElementById("conversation-list");
+    return list ? list.dataset.query || "" : null;
+  }
+
+  async function refreshRow(conversationId, moveToTop) {
+    const query = listQuery();
+    if (query === null) return;
+    const html = await fragment(`/conversations/${conversationId}/row/?${query}`);
+    if (html === null) return;
+    const rows = document.querySelector("#conversation-list .rows");
+    const existing = document.getElementById(`row-${conversationId}`);
+    const fresh = html.trim() ? fromHTML(html) : null;
+    if (!fresh) {
+      if (existing) existing.remove();
+      return;
+    }
+    if (openConversationId() === conversationId) fresh.classList.add("current");
+    if (existing && !moveToTop) {
+      existing.replaceWith(fresh);
+    } else {
+      if (existing) existing.remove();
+      rows.prepend(fresh);
+      fresh.classList.add("flash");
+    }
+    htmx.process(fresh);
+    const empty = document.querySelector("#conversation-list .empty");
+    if (empty) empty.remove();
+  }
+
+  /* ---------------------------------------------------------------- timeline updates */
+  function nearBottom(el) {
+    return el.scrollHeight - el.scrollTop - el.clientHeight < 120;
+  }
+
+  function scrollToBottom() {
+    const timeline = document.getElementById("timeline");
+    if (timeline) timeline.scrollTop = timeline.scrollHeight;
+  }
+
+  async function upsertMessage(messageId) {
+    const timeline = document.getElementById("timeline");
+    if (!timeline) return;
+    const html = await fragment(`/messages/${messageId}/`);
+    if (!html) return;
+    const fresh = fromHTML(html);
+    const existing = document.getElementById(`msg-${messageId}`);
+    const stick = nearBottom(timeline);
+    if (existing) existing.replaceWith(fresh);
+    else timeline.append(fresh);
+    htmx.process(fresh);
+    if (stick || !existing) scrollToBottom();
+  }
+
+  async function refreshHeader(conversationId) {
+    const header = document.getElementById("conv-header");
+    if (!header) return;
+    const html = await fragment(`/conversations/${conversationId}/header/`);
+    if (html) {
+      const fresh = fromHTML(html);
+      header.replaceWith(fresh);
+      htmx.process(fresh);
+    }
+  }
+
+  async function resyncTimeline() {
+    const id = openConversationId();
+    const timeline = document.getElementById("timeline");
+    if (!id || !timeline) return;
+    const html = await fragment(`/conversations/${id}/timeline/`);
+    if (html) {
+      const fresh = fromHTML(html);
+      timeline.replaceWith(fresh);
+      htmx.process(fresh);
+      scrollToBottom();
+    }
+    refreshHeader(id);
+  }
+
+  /* ---------------------------------------------------------------- attention */
+  let unreadTotal = 0;
+  async function refreshUnread() {
+    try {
+      const response = await fetch("/inbox/unread/", { credentials: "same-origin" });
+      if (!response.ok) return;
+      unreadTotal = (await response.json()).total;
+      document.title = unreadTotal ? `(${unreadTotal}) ${baseTitle}` : baseTitle;
+    } catch (e) {
+      /* offline: the next event or reconnect refreshes it */
+    }
+  }
+
+  function notify(data) {
+    if (!("Notification" in window) || Notification.permission !== "granted") return;
+    if (document.visibilityState === "visible" && openConversationId() === data.conversation_id) return;
+    if (!data.mine && !data.unassigned) return;
+    const n = new Notification(t("New message"), { body: data.contact_name || "", tag: data.conversation_id });
+    n.onclick = () => {
+      window.focus();
+      window.location.href = `/conversations/${data.conversation_id}/`;
+    };
+  }
+
+  document.addEventListener(
+    "click",
+    () => {
+      if ("Notification" in window && Notification.permission === "default") Notification.requestPermission();
+    },
+    { once: true }
+  );
+
+  /* ---------------------------------------------------------------- the socket */
+  let socket = null;
+  let attempts = 0;
+  let everConnected = false;
+  const typingTimers = {};
+
+  function setStatus(text, offline) {
+    if (!statusEl) return;
+    statusEl.textContent = text;
+    statusEl.classList.toggle("offline", !!offline);
+  }
+
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    socket = new WebSocket(`${scheme}://${location.host}${app.dataset.wsUrl}`);
+    socket.onopen = () => {
+      attempts = 0;
+      setStatus("", false);
+      const id = openConversationId();
+      if (id) socket.send(JSON.stringify({ type: "subscribe", conversation_id: id }));
+      if (everConnected) {
+        // Whatever happened while we were away: fetch the current state instead of replaying.
+        document.body.dispatchEvent(new Event("resync"));
+        resyncTimeline();
+      }
+      everConnected = true;
+      refreshUnread();
+    };
+    socket.onmessage = (event) => handle(JSON.parse(event.data));
+    socket.onclose = () => {
+      attempts += 1;
+      const delay = Math.min(30000, 500 * 2 ** Math.min(attempts, 6)) * (0.75 + Math.random() * 0.5);
+      setStatus(t("Reconnecting…"), true);
+      setTimeout(connect, delay);
+    };
+  }
+
+  function handle(message) {
+    if (message.type === "typing") return showTyping(message);
+    if (message.type !== "event") return;
+    const data = message.data || {};
+    const name = message.event;
+    const id = data.conversation_id;
+    if (!id) return;
+    const open = openConversationId() === id;
+    if (name.startsWith("message.")) {
+      refreshRow(id, name === "message.received" || name === "message.created");
+      if (open) upsertMessage(data.message_id);
+      if (name === "message.received") {
+        refreshUnread();
+        notify(data);
+      }
+    } else if (name.startsWith("conversation.")) {
+      refreshRow(id, false);
+      refreshUnread();
+      if (open) {
+        refreshHeader(id);
+        if (name !== "conversation.updated") resyncTimeline();
+      }
+      if (name === "conversation.created") notify(data);
+    }
+  }
+
+  function showTyping(message) {
+    if (message.conversation_id !== openConversationId()) return;
+    const el = document.getElementById("typing");
+    if (!el) return;
+    clearTimeout(typingTimers[message.user_id]);
+    if (!message.typing) {
+      el.textContent = "";
+      return;
+    }
+    el.textContent = t("%s is typing…").replace("%s", message.name);
+    typingTimers[message.user_id] = setTimeout(() => (el.textContent = ""), 4000);
+  }
+
+  let lastTypingSent = 0;
+  function sendTyping(conversationId) {
+    const now = Date.now();
+    if (!socket || socket.readyState !== WebSocket.OPEN || now - lastTypingSent < 2000) return;
+    lastTypingSent = now;
+    socket.send(JSON.stringify({ type: "typing", conversation_id: conversationId, typing: true }));
+  }
+
+  /* ---------------------------------------------------------------- composer */
+  function setupComposer(root) {
+    const form = root.querySelector ? root.querySelector("#composer") : null;
+    if (!form || form.dataset.ready) return;
+    form.dataset.ready = "1";
+    const id = form.dataset.conversation;
+    const text = form.querySelector("textarea");
+    const privateBox = form.querySelector("#composer-private");
+    const files = form.querySelector("#composer-files");
+    const fileNames = form.querySelector("#composer-file-names");
+    const suggestions = form.querySelector("#canned-suggestions");
+    const canned = JSON.parse((document.getElementById("canned-data") || {}).textContent || "[]");
+    const draftKey = `draft:${id}`;
+    let selected = 0;
+
+    text.value = localStorage.getItem(draftKey) || "";
+    const syncPrivate = () => form.classList.toggle("private-mode", privateBox.checked);
+    privateBox.addEventListener("change", syncPrivate);
+    syncPrivate();
+    files.addEventListener("change", () => {
+      fileNames.textContent = Array.from(files.files).map((f) => f.name).join(", ");
+    });
+
+    function matches() {
+      const m = text.value.match(/^\/(\S*)$/);
+      if (!m) return [];
+      return canned.filter((c) => c.shortcut.startsWith(m[1].toLowerCase())).slice(0, 8);
+    }
+    function renderSuggestions() {
+      const found = matches();
+      suggestions.replaceChildren();
+      if (!found.length) {
+        suggestions.hidden = true;
+        return;
+      }
+      selected = Math.min(selected, found.length - 1);
+      found.forEach((c, index) => {
+        const li = document.createElement("li");
+        li.setAttribute("role", "option");
+        li.setAttribute("aria-selected", index === selected ? "true" : "false");
+        const strong = document.createElement("strong");
+        strong.textContent = `/${c.shortcut}`;
+        li.append(strong, document.createTextNode(c.content.slice(0, 80)));
+        li.addEventListener("mousedown", (e) => {
+          e.preventDefault();
+          insert(c);
+        });
+        suggestions.append(li);
+      });
+      suggestions.hidden = false;
+    }
+    function insert(c) {
+      text.value = c.content;
+      suggestions.hidden = true;
+      localStorage.setItem(draftKey, text.value);
+      text.focus();
+    }
+
+    text.addEventListener("input", () => {
+      localStorage.setItem(draftKey, text.value);
+      selected = 0;
+      renderSuggestions();
+      if (!privateBox.checked) sendTyping(id);
+    });
+    text.addEventListener("keydown", (e) => {
+      if (!suggestions.hidden) {
+        const found = matches();
+        if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+          e.preventDefault();
+          selected = (selected + (e.key === "ArrowDown" ? 1 : found.length - 1)) % found.length;
+          renderSuggestions();
+          return;
+        }
+        if (e.key === "Enter" || e.key === "Tab") {
+          e.preventDefault();
+          insert(found[selected]);
+          return;
+        }
+        if (e.key === "Escape") {
+          suggestions.hidden = true;
+          return;
+        }
+      }
+      if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+        e.preventDefault();
+        if (text.value.trim() || files.files.length) form.requestSubmit();
+      }
+    });
+    form.addEventListener("htmx:afterRequest", (e) => {
+      if (e.detail.elt !== form) return;
+      if (e.detail.successful && e.detail.xhr.status < 300) {
+        text.value = "";
+        files.value = "";
+        fileNames.textContent = "";
+        localStorage.removeItem(draftKey);
+        form.querySelector("#composer-error").replaceChildren();
+        scrollToBottom();
+      }
+    });
+    // The server answers with the new message; if the live event got there first, keep one.
+    form.addEventListener("htmx:beforeSwap", (e) => {
+      if (e.detail.elt !== form || e.detail.xhr.status >= 300) return;
+      const incoming = fromHTML(e.detail.serverResponse || "");
+      if (incoming && incoming.id && document.getElementById(incoming.id)) {
+        document.getElementById(incoming.id).replaceWith(incoming);
+        htmx.process(incoming);
+        e.detail.shouldSwap = false;
+      }
+    });
+    scrollToBottom();
+    text.focus();
+  }
+
+  function onConversationShown() {
+    setupComposer(document);
+    const id = openConversationId();
+    if (id && socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "subscribe", conversation_id: id }));
+    document.querySelectorAll("#conversation-list .row").forEach((row) => row.classList.toggle("current", row.dataset.conversation === id));
+  }
+
+  document.body.addEventListener("htmx:afterSettle", (e) => {
+    if (e.detail.target && (e.detail.target.id === "conversation-pane" || e.detail.target.closest("#conversation-pane"))) onConversationShown();
+  });
+  document.addEventListener("DOMContentLoaded", onConversationShown);
+  if (document.readyState !== "loading") onConversationShown();
+  connect();
+})();
