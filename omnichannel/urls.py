@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("channels_app.urls")),
+    path("channels/email/", include("channels_app.providers.email.urls")),
     path("", include("conversations.urls")),
     path("", include("omnichannel.console_urls")),
 ]

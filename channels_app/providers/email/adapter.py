@@ -23,7 +23,6 @@ items like any other provider's payload. Quirks worth knowing:
 
 import hashlib
 import smtplib
-import socket
 import ssl
 from email.parser import BytesHeaderParser
 from email.policy import default as default_policy
@@ -38,12 +37,12 @@ from channels_app.adapters import (
     InboundMessage,
     OutboundMessage,
     RemoteAttachment,
-    SendResult,
     Sender,
+    SendResult,
     SignatureInvalid,
     StatusUpdate,
 )
-from channels_app.providers.email import compose, config, connect, htmltext, mime, quotes
+from channels_app.providers.email import compose, config, connect, htmltext, mime, oauth, quotes
 from core import http
 
 
@@ -166,15 +165,18 @@ class EmailChannelAdapter(ChannelAdapter):
         if not message.recipient:
             raise ChannelError(_("This contact has no e-mail address."), permanent=True)
         try:
-            mail, msg_id = compose.build(message, cfg, fallback_subject=_("Message from %(name)s") % {
-                "name": cfg.display_name
-            })
+            mail, msg_id = compose.build(
+                message, cfg, fallback_subject=_("Message from %(name)s") % {"name": cfg.display_name}
+            )
         except (ValueError, TypeError) as exc:
             raise ChannelError(_("The mail could not be built: %(error)s") % {"error": exc}, permanent=True) from exc
         target = f"smtp://{cfg.smtp.label}"
         try:
             with http.record_call(
-                provider="email", operation="smtp_send", target=target, channel_id=self.channel.pk,
+                provider="email",
+                operation="smtp_send",
+                target=target,
+                channel_id=self.channel.pk,
                 reference=message.uuid,
             ) as call:
                 client = connect.smtp_open(
@@ -197,14 +199,10 @@ class EmailChannelAdapter(ChannelAdapter):
             raise smtp_error(exc.smtp_code, exc.smtp_error) from exc
         except smtplib.SMTPException as exc:
             raise ChannelError(_("The mail server broke off the conversation: %(error)s") % {"error": exc}) from exc
-        except (OSError, socket.timeout, ssl.SSLError) as exc:
+        except oauth.OAuthError as exc:
+            raise ChannelError(exc.message, reconnect=exc.reconnect, permanent=not exc.transient) from exc
+        except (TimeoutError, OSError, ssl.SSLError) as exc:
             raise ChannelError(connect.describe(exc, cfg.smtp).message) from exc
-        except Exception as exc:
-            from channels_app.providers.email.oauth import OAuthError
-
-            if isinstance(exc, OAuthError):
-                raise ChannelError(exc.message, reconnect=exc.reconnect, permanent=not exc.transient) from exc
-            raise
         return SendResult(provider_message_id=msg_id)
 
     def check(self) -> CheckResult:

@@ -40,9 +40,7 @@ class EmailChannelForm(ChannelSetupForm):
         label=_("User name"), required=False, max_length=200, help_text=_("Leave empty to use the e-mail address.")
     )
     password = forms.CharField(label=_("Password"), required=False, max_length=500)
-    protocol = forms.ChoiceField(
-        label=_("Receive with"), choices=[("imap", "IMAP"), ("pop3", "POP3")], initial="imap"
-    )
+    protocol = forms.ChoiceField(label=_("Receive with"), choices=[("imap", "IMAP"), ("pop3", "POP3")], initial="imap")
     inbound_host = forms.CharField(label=_("IMAP/POP3 server"), required=False, max_length=200)
     inbound_port = forms.IntegerField(label=_("Port"), required=False, min_value=1, max_value=65535)
     inbound_security = forms.ChoiceField(label=_("Security"), choices=SECURITY, initial="ssl")
@@ -88,7 +86,10 @@ class EmailChannelForm(ChannelSetupForm):
         if method in config.OAUTH_PROVIDERS:
             if not oauth.is_configured(method):
                 raise forms.ValidationError(
-                    _("Signing in with this provider is not set up on this server: ask the administrator to set its OAuth client id and secret.")  # noqa: E501
+                    _(
+                        "Signing in with this provider is not set up on this server: ask the administrator "
+                        "to set its OAuth client id and secret."
+                    )
                 )
             preset = config.PRESETS[method]
             host, port, security = preset[protocol]

@@ -46,6 +46,9 @@ class FolderState(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["mailbox", "folder"], name="email_folder_unique")]
 
+    def __str__(self):
+        return f"{self.folder} ({self.uidvalidity}/{self.last_uid})"
+
 
 class Pop3Seen(models.Model):
     """A POP3 message (by its UIDL) already recorded. POP3 has no UIDs that grow; the set of
@@ -58,6 +61,9 @@ class Pop3Seen(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["mailbox", "uidl"], name="email_pop3_uidl_unique")]
 
+    def __str__(self):
+        return self.uidl
+
 
 class OAuthState(models.Model):
     """One pending authorisation-code flow: the `state` we sent, the PKCE verifier, who started
@@ -69,3 +75,6 @@ class OAuthState(models.Model):
     code_verifier = models.CharField(max_length=128)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.provider} sign-in for channel {self.channel_id}"

@@ -7,11 +7,11 @@ deletion), and the folder's last UID moves only after that. A poll that dies at 
 simply repeated: what was recorded is absorbed by the dedupe, what was not is fetched again.
 """
 
+import hashlib
+import json
 import logging
 import time
 from dataclasses import dataclass
-import hashlib
-import json
 from datetime import timedelta
 
 from django.conf import settings
@@ -57,6 +57,7 @@ def mailbox_access_token(*, channel: Channel, force: bool = False) -> str:
     if not force and _token_fresh(credentials):
         return credentials["oauth_access_token"]
     cfg = config.of(channel)
+    failure = None
     with transaction.atomic():
         locked = Channel.objects.select_for_update().get(pk=channel.pk)
         credentials = dict(locked.credentials)
@@ -66,33 +67,35 @@ def mailbox_access_token(*, channel: Channel, force: bool = False) -> str:
             channel.credentials = credentials  # someone else refreshed while we waited
             return credentials["oauth_access_token"]
         if not credentials.get("oauth_refresh_token"):
-            error = oauth.OAuthError(_("This mailbox is not signed in yet: connect it first."), reconnect=True)
-            channel_services.channel_set_status(channel=locked, status=Channel.Status.NEEDS_RECONNECT, error=error.message)
-            raise error
-        try:
-            tokens = oauth.refresh(
-                cfg.oauth_provider,
-                refresh_token=credentials["oauth_refresh_token"],
-                protocol=cfg.protocol,
-                channel_id=channel.pk,
-            )
-        except oauth.OAuthError as exc:
-            if exc.reconnect:
-                channel_services.channel_set_status(
-                    channel=locked, status=Channel.Status.NEEDS_RECONNECT, error=exc.message
+            failure = oauth.OAuthError(_("This mailbox is not signed in yet: connect it first."), reconnect=True)
+        else:
+            try:
+                tokens = oauth.refresh(
+                    cfg.oauth_provider,
+                    refresh_token=credentials["oauth_refresh_token"],
+                    protocol=cfg.protocol,
+                    channel_id=channel.pk,
                 )
-                channel.status = locked.status
-            raise
-        credentials = _with_tokens(credentials, tokens)
-        Channel.objects.filter(pk=channel.pk).update(credentials=credentials)
+            except oauth.OAuthError as exc:
+                failure = exc
+            else:
+                credentials = _with_tokens(credentials, tokens)
+                Channel.objects.filter(pk=channel.pk).update(credentials=credentials)
+    if failure is not None:
+        if failure.reconnect:  # recorded outside the (rolled back) lock transaction
+            channel_services.channel_set_status(
+                channel=channel, status=Channel.Status.NEEDS_RECONNECT, error=failure.message
+            )
+        raise failure
     channel.credentials = credentials
     return tokens.access_token
 
 
 def _token_fresh(credentials: dict) -> bool:
-    return bool(credentials.get("oauth_access_token")) and float(
-        credentials.get("oauth_expires_at") or 0
-    ) > time.time() + TOKEN_REFRESH_MARGIN
+    return (
+        bool(credentials.get("oauth_access_token"))
+        and float(credentials.get("oauth_expires_at") or 0) > time.time() + TOKEN_REFRESH_MARGIN
+    )
 
 
 def _with_tokens(credentials: dict, tokens: oauth.Tokens) -> dict:
@@ -229,7 +232,9 @@ def mailbox_poll(*, mailbox: Mailbox) -> PollResult:
         # Refused credentials are not tried again (servers lock accounts that keep failing)
         # until someone changes them.
         Mailbox.objects.filter(pk=mailbox.pk).update(
-            status=Mailbox.Status.IDLE, lease_until=None, attempts=0,
+            status=Mailbox.Status.IDLE,
+            lease_until=None,
+            attempts=0,
             next_attempt_at=started + timedelta(seconds=cfg.poll_interval),
         )
         return PollResult()
@@ -327,11 +332,9 @@ def _known_message_ids(channel: Channel, ids: list[str]) -> set[str]:
 
 
 def _too_large_stub(head: bytes, size: int) -> bytes:
-    note = (
-        "\r\n\r\n"
-        + _("[This mail is %(size)s MB, larger than the %(limit)s MB this helpdesk imports. Open it in the mailbox.]")
-        % {"size": round(size / 1e6, 1), "limit": round(settings.EMAIL_MAX_MESSAGE_BYTES / 1e6, 1)}
-    )
+    note = "\r\n\r\n" + _(
+        "[This mail is %(size)s MB, larger than the %(limit)s MB this helpdesk imports. Open it in the mailbox.]"
+    ) % {"size": round(size / 1e6, 1), "limit": round(settings.EMAIL_MAX_MESSAGE_BYTES / 1e6, 1)}
     from email.parser import BytesHeaderParser
     from email.policy import default
 
@@ -369,8 +372,9 @@ def _poll_imap(channel: Channel, cfg: config.MailboxConfig, mailbox: Mailbox) ->
             since = cfg.import_since
             if state is None and since is None:
                 # First connection without a start date: only mail arriving from now on.
-                FolderState.objects.create(mailbox=mailbox, folder=cfg.folder, uidvalidity=uidvalidity,
-                                           last_uid=max(uidnext - 1, 0))
+                FolderState.objects.create(
+                    mailbox=mailbox, folder=cfg.folder, uidvalidity=uidvalidity, last_uid=max(uidnext - 1, 0)
+                )
                 return result
             uids = sorted(client.search(["SINCE", since] if since else ["ALL"]))
             rescan = state is not None
@@ -420,8 +424,9 @@ def _imap_chunk(client, channel, adapter, cfg, uidvalidity: int, uids: list[int]
         sizes = {uid: int((heads.get(uid) or {}).get(b"RFC822.SIZE") or 0) for uid in large}
         for uid, data in client.fetch(large, ["BODY.PEEK[HEADER]"]).items():
             raw = _too_large_stub(data.get(b"BODY[HEADER]") or b"", sizes.get(uid, 0))
-            _record(channel, adapter, raw, {"folder": cfg.folder, "uidvalidity": uidvalidity, "uid": uid,
-                                            "truncated": True})
+            _record(
+                channel, adapter, raw, {"folder": cfg.folder, "uidvalidity": uidvalidity, "uid": uid, "truncated": True}
+            )
             recorded += 1
     return recorded
 

@@ -192,7 +192,10 @@ def test_dedupe_key_is_the_message_id_or_the_content_hash():
 
 
 def test_a_malformed_mail_still_parses():
-    raw = b"From: =?bogus?Q?x?= <a@b.c>\r\nSubject: =?utf-8?B?broken\r\nContent-Type: text/plain; charset=klingon\r\n\r\n\xff\xfe ok"
+    raw = (
+        b"From: =?bogus?Q?x?= <a@b.c>\r\nSubject: =?utf-8?B?broken\r\n"
+        b"Content-Type: text/plain; charset=klingon\r\n\r\n\xff\xfe ok"
+    )
     [item] = adapter().parse(raw, {})
     assert item.sender.address == "a@b.c"
     assert "ok" in item.content

@@ -88,7 +88,10 @@ def test_fetch_reply_and_the_customers_answer_stay_in_one_conversation(account, 
     assert mail["Message-ID"] == f"<{sent.provider_message_id}>"
     assert sent.provider_message_id == f"msg_{sent.uuid.hex}.c{conversation.uuid.hex}@acme.test"
     assert mail.get_content_type() == "multipart/alternative"
-    assert mail.get_body(("plain",)).get_content().replace("\r\n", "\n") == "Olá Maria!\n\nSeu pedido saiu hoje.\n\n-- \nEquipe Acme\n"
+    assert (
+        mail.get_body(("plain",)).get_content().replace("\r\n", "\n")
+        == "Olá Maria!\n\nSeu pedido saiu hoje.\n\n-- \nEquipe Acme\n"
+    )
     assert "<p>Olá Maria!</p><p>Seu pedido saiu hoje.</p>" in mail.get_body(("html",)).get_content()
     assert mail["Auto-Submitted"] is None  # a person wrote it
     assert [e.name for e in seen] == ["message.sent"]
