@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -517,3 +517,20 @@ def mailbox_check(*, channel: Channel) -> None:
         raise
     except Exception as exc:
         raise connect.describe(exc, cfg.smtp) from exc
+
+
+def mailbox_poll_requested(*, channel: Channel) -> PollResult | None:
+    """Poll one mailbox now (the IDLE watcher heard of new mail), unless a poll of it is
+    already running elsewhere. Returns None when it was busy."""
+    Mailbox.objects.get_or_create(channel=channel)
+    now = timezone.now()
+    ids = claims.claim_batch(
+        Mailbox.objects.filter(channel=channel),
+        due=Q(status=Mailbox.Status.IDLE) | Q(status=Mailbox.Status.POLLING, lease_until__lt=now),
+        claimed_status=Mailbox.Status.POLLING,
+        limit=1,
+        lease_seconds=max(settings.WORK_LEASE_SECONDS, 300),
+    )
+    if not ids:
+        return None
+    return mailbox_poll(mailbox=Mailbox.objects.select_related("channel").get(pk=ids[0]))
