@@ -76,7 +76,9 @@ def test_an_oauth_mailbox_gets_the_providers_servers(settings):
 
 def test_editing_keeps_the_stored_password_when_left_empty():
     channel = channel_services.channel_create(
-        kind="email", name="Suporte", settings={},
+        kind="email",
+        name="Suporte",
+        settings={},
         credentials={"password": "stored-secret-123"},
     )
     form = EmailChannelForm({**GENERIC, "password": ""}, channel=channel)
