@@ -122,9 +122,12 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
 
+    from django.utils import timezone
+
     from channels_app import services as channel_services
     from channels_app.models import Channel, InboundEvent
     from channels_app.providers.email import services as email_services
+    from channels_app.providers.email.models import Mailbox
     from conversations.models import Conversation, Message
     from core import tasks
     from tests.fakes.dovecot import Dovecot
@@ -162,9 +165,6 @@ def main() -> None:
         started = time.perf_counter()
         while InboundEvent.objects.filter(channel=channel).count() < args.mails:
             email_services.mailboxes_poll()
-            from channels_app.providers.email.models import Mailbox
-            from django.utils import timezone
-
             Mailbox.objects.filter(channel=channel).update(next_attempt_at=timezone.now())
         fetched = time.perf_counter()
         if os.environ.get("BENCH_PROFILE"):
