@@ -211,8 +211,10 @@ class EmailChannelAdapter(ChannelAdapter):
         try:
             services.mailbox_check(channel=self.channel)
         except connect.MailboxError as exc:
+            if exc.reconnect:
+                raise ChannelError(exc.message, reconnect=True) from exc
             return CheckResult(ok=False, detail=exc.message)
-        return CheckResult(ok=True, detail=_("Signed in to the mailbox."))
+        return CheckResult(ok=True, detail=_("Signed in to the mailbox and to the SMTP server."))
 
 
 # RFC 3463 enhanced status codes, in words an agent can act on.

@@ -362,7 +362,6 @@ def _poll_imap(channel: Channel, cfg: config.MailboxConfig, mailbox: Mailbox) ->
         uidvalidity = int(info[b"UIDVALIDITY"])
         uidnext = int(info.get(b"UIDNEXT") or 0)
         state = FolderState.objects.filter(mailbox=mailbox, folder=cfg.folder).first()
-        rescan = False
         if state is not None and state.uidvalidity == uidvalidity:
             if uidnext and uidnext - 1 <= state.last_uid:
                 return result  # nothing new: one SELECT was the whole cost
@@ -377,7 +376,6 @@ def _poll_imap(channel: Channel, cfg: config.MailboxConfig, mailbox: Mailbox) ->
                 )
                 return result
             uids = sorted(client.search(["SINCE", since] if since else ["ALL"]))
-            rescan = state is not None
             if state is None:
                 state = FolderState(mailbox=mailbox, folder=cfg.folder)
             state.uidvalidity, state.last_uid = uidvalidity, 0
@@ -388,15 +386,16 @@ def _poll_imap(channel: Channel, cfg: config.MailboxConfig, mailbox: Mailbox) ->
             uids, result.more = uids[: settings.EMAIL_POLL_BATCH], True
         for start in range(0, len(uids), FETCH_CHUNK):
             chunk = uids[start : start + FETCH_CHUNK]
-            result.recorded += _imap_chunk(client, channel, adapter, cfg, uidvalidity, chunk, rescan)
+            result.recorded += _imap_chunk(client, channel, adapter, cfg, uidvalidity, chunk)
             _imap_done(client, cfg, chunk)
             FolderState.objects.filter(pk=state.pk).update(last_uid=chunk[-1])
     return result
 
 
-def _imap_chunk(client, channel, adapter, cfg, uidvalidity: int, uids: list[int], rescan: bool) -> int:
-    """Record each mail of `uids` as a raw event. In a re-scan (UIDVALIDITY changed) only mails
-    whose Message-ID we do not hold yet are downloaded."""
+def _imap_chunk(client, channel, adapter, cfg, uidvalidity: int, uids: list[int]) -> int:
+    """Record each mail of `uids` as a raw event. Only mails whose Message-ID we do not hold yet
+    are downloaded: after a UIDVALIDITY change (a re-scan) or an interrupted poll, what we have
+    costs one header fetch, not the whole mail again."""
     from channels_app.providers.email import mime
 
     heads = client.fetch(uids, ["RFC822.SIZE", "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"])
@@ -407,8 +406,8 @@ def _imap_chunk(client, channel, adapter, cfg, uidvalidity: int, uids: list[int]
         head = data.get(b"BODY[HEADER.FIELDS (MESSAGE-ID)]") or b""
         ids_by_uid[uid] = mime.message_ids(mime.header(mime.parse(head), "Message-ID"))
         (large if int(data.get(b"RFC822.SIZE") or 0) > settings.EMAIL_MAX_MESSAGE_BYTES else wanted).append(uid)
-    if rescan:
-        known = _known_message_ids(channel, [i[0] for i in ids_by_uid.values() if i])
+    known = _known_message_ids(channel, [i[0] for i in ids_by_uid.values() if i])
+    if known:
         wanted = [u for u in wanted if not ids_by_uid[u] or mime.provider_id(ids_by_uid[u][0]) not in known]
         large = [u for u in large if not ids_by_uid[u] or mime.provider_id(ids_by_uid[u][0]) not in known]
     recorded = 0

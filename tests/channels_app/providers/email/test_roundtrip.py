@@ -290,3 +290,20 @@ def test_an_unreachable_smtp_server_is_retried(account, agent):
     message.refresh_from_db()
     assert message.status == Message.Status.QUEUED
     assert "refused the connection" in message.error_reason
+
+
+def test_test_connection_signs_in_to_both_servers(account, smtp_server):
+    channel = mailbox_channel(account, smtp=smtp_server)
+
+    result = channel_services.channel_check(channel=channel)
+
+    assert result.ok, result.detail
+    assert smtp_server.auth_attempts == [("PLAIN", account.address, True)]
+    assert ApiCall.objects.filter(operation="check", channel_id=channel.pk, ok=True).exists()
+
+    smtp_server.users[account.address] = "rotated"
+    result = channel_services.channel_check(channel=channel)
+    assert not result.ok
+    assert "refused the user name or password" in result.detail
+    channel.refresh_from_db()
+    assert channel.status == Channel.Status.NEEDS_RECONNECT
