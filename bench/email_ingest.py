@@ -1,4 +1,5 @@
-"""E-mail ingestion: mails per second from a local IMAP server into conversations on PostgreSQL.
+"""E-mail ingestion: mails per second from a local IMAP server into conversations on PostgreSQL,
+and the cost of a poll that finds nothing new.
 
 Starts a real Dovecot (tests/fakes/dovecot.py) on loopback, loads N realistic mails into one
 mailbox (Portuguese and English, replies with quoted history, threads, HTML with inline images,
@@ -175,6 +176,13 @@ def main() -> None:
             channel_services.inbound_drain()
         done = time.perf_counter()
 
+        # What a 30-second interval costs when nothing is new: one login, one SELECT, one logout.
+        quiet = []
+        for _ in range(20):
+            Mailbox.objects.filter(channel=channel).update(next_attempt_at=timezone.now())
+            began = time.perf_counter()
+            email_services.mailboxes_poll()
+            quiet.append((time.perf_counter() - began) * 1000)
         messages = Message.objects.filter(channel=channel, direction=Message.Direction.INBOUND).count()
         failed = InboundEvent.objects.filter(channel=channel).exclude(status=InboundEvent.Status.PROCESSED).count()
         result = {
@@ -189,6 +197,7 @@ def main() -> None:
             "mails_per_second": round(args.mails / (done - started), 1),
             "fetch_mails_per_second": round(args.mails / (fetched - started), 1),
             "process_mails_per_second": round(args.mails / (done - fetched), 1),
+            "quiet_poll_ms_median": round(sorted(quiet)[len(quiet) // 2], 1),
             "machine": f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}",
         }
         print(json.dumps(result))

@@ -203,7 +203,8 @@ def mailboxes_poll() -> int:
     polled = 0
     while True:
         ids = claims.claim_batch(
-            Mailbox.objects.filter(channel__is_active=True, channel__kind="email"),
+            # A subquery, not a join: FOR UPDATE must lock mailbox rows only, never channels.
+            Mailbox.objects.filter(channel_id__in=Channel.objects.filter(kind="email", is_active=True).values("id")),
             due=due,
             claimed_status=Mailbox.Status.POLLING,
             limit=10,
