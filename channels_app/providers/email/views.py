@@ -98,7 +98,9 @@ def message_original_body(request, message_uuid):
 
     def to_attachment(match):
         attachment = by_name.get(inline.get(match.group(2), ""))
-        url = signed_url(attachment, user_id=request.user.pk) if attachment else ""
+        # The sandboxed frame has an opaque origin and sends no session cookie: a short-lived
+        # URL not bound to a user, minted only for someone allowed to see this message.
+        url = signed_url(attachment, user_id=None, ttl=600) if attachment else ""
         return f"{match.group(1)}{url}{match.group(3)}"
 
     response = HttpResponse(
