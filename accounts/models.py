@@ -74,3 +74,142 @@ class InboxMembership(models.Model):
 
     def __str__(self):
         return f"{self.user} → {self.channel}"
+
+
+def _new_uuid():
+    return uuid.uuid4()
+
+
+class ApiKey(models.Model):
+    """A machine client's credential, acting with its user's permissions (API-AUTH).
+
+    The key itself is shown once, at creation; only its SHA-256 is stored (keys are 256-bit
+    random, so a fast hash is enough and lookups stay one indexed query)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=100)
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="api_keys", verbose_name=_("acts as"),
+        help_text=_("The key has exactly this user's permissions."),
+    )
+    prefix = models.CharField(_("prefix"), max_length=16, help_text=_("The key's first characters, to recognise it."))
+    hashed = models.CharField(max_length=64, unique=True)
+    rate_limit = models.PositiveIntegerField(
+        _("requests per minute"), null=True, blank=True, help_text=_("Empty: the default (100).")
+    )
+    message_rate_limit = models.PositiveIntegerField(
+        _("message requests per minute"), null=True, blank=True, help_text=_("Empty: the default (300).")
+    )
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_usable(self) -> bool:
+        from django.utils import timezone
+
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())
+
+
+class ApiSession(models.Model):
+    """One sign-in of an API client: the family of tokens issued from one `POST /auth/token`.
+
+    Every access and refresh token carries the session's uuid (`sid`). Refreshing rotates the
+    one valid refresh token (`refresh_jti`); presenting an already-rotated one revokes the whole
+    session (it was copied). Authenticating a request reads this row together with its user and
+    key in one query, so a revocation holds at once in every server process."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_sessions")
+    api_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.CASCADE, related_name="sessions")
+    refresh_jti = models.UUIDField(default=_new_uuid)
+    created_at = models.DateTimeField(auto_now_add=True)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("API session")
+        verbose_name_plural = _("API sessions")
+
+    def __str__(self):
+        return f"{self.user} {self.uuid}"
+
+    # --- what the API's rate limiter asks of an authenticated principal ----------------------
+    def rate_identity(self) -> str:
+        return f"key:{self.api_key.uuid}" if self.api_key_id else f"user:{self.user.uuid}"
+
+    def rate_limits(self) -> dict[str, int]:
+        from django.conf import settings
+
+        key = self.api_key if self.api_key_id else None
+        return {
+            "default": (key and key.rate_limit) or settings.API_RATE_LIMIT,
+            "messages": (key and key.message_rate_limit) or settings.API_MESSAGE_RATE_LIMIT,
+        }
+
+    @property
+    def idempotency_scope(self) -> str:
+        return self.rate_identity()
+
+
+class IdempotencyRecord(models.Model):
+    """The answer to a request sent with an `Idempotency-Key`, replayed to a retry of it.
+
+    Scoped to the caller (API key, else user) and kept 24 hours. The row is inserted in the same
+    transaction as the work it guards, so a concurrent retry waits for the first request and then
+    replays its answer; if the work fails, the row rolls back with it and a retry runs afresh."""
+
+    scope = models.CharField(max_length=80)
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True)
+    response = models.JSONField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="idempotency_scope_key_unique")]
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
+
+    def __str__(self):
+        return f"{self.scope} {self.key}"
+
+
+class Notification(models.Model):
+    """An in-app notice for one user (a webhook subscription disabled, an integration alert)."""
+
+    class Level(models.TextChoices):
+        INFO = "info", _("Information")
+        WARNING = "warning", _("Warning")
+        ERROR = "error", _("Error")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    level = models.CharField(max_length=10, choices=Level.choices, default=Level.INFO)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"), blank=True)
+    link = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="notification_user_idx")]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+
+    def __str__(self):
+        return self.title

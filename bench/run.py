@@ -245,7 +245,7 @@ def bench_latency(channel_uuid, rate=100, seconds=20):
         stop(web, ws, worker)
     mapping = json.loads(shell(
         "import json; from conversations.models import Message;"
-        "print(json.dumps(dict(Message.objects.filter(provider_message_id__startswith='lat-').values_list('uuid', 'provider_message_id')), default=str))"
+        "print(json.dumps({str(u): p for u, p in Message.objects.filter(provider_message_id__startswith='lat-').values_list('uuid', 'provider_message_id')}))"
     ))
     latencies = []
     for message_uuid, arrived in result["arrivals"].items():

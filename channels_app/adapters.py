@@ -154,6 +154,8 @@ class ChannelAdapter:
     threaded: ClassVar[bool] = False
     # Template of the setup instructions shown after saving (callback URL, tokens to paste).
     instructions_template: ClassVar[str] = ""
+    # Whether the provider shows the customer that an agent read their messages (mark_read).
+    marks_read: ClassVar[bool] = False
 
     def __init__(self, channel: "Channel"):
         self.channel = channel
@@ -177,6 +179,18 @@ class ChannelAdapter:
     def parse(self, body: bytes, headers: dict) -> list[InboundItem]:
         """Provider payload in, normalised items out. Pure: no database access."""
         raise NotImplementedError
+
+    @classmethod
+    def route(cls, *, body: bytes, endpoint: str) -> list[tuple[dict, bytes]]:
+        """For app-level webhooks (one URL for many channels, stored with no channel): split the
+        body into per-channel parts, each with the Channel lookup (e.g.
+        `{"settings__phone_number_id": "..."}`) that finds its channel. Pure."""
+        raise NotImplementedError
+
+    def apply(self, item) -> None:
+        """Apply a provider-specific item that parse() returned (beyond messages, statuses and
+        profiles), inside the event's transaction, by calling the provider package's services."""
+        raise TypeError(f"{type(item).__name__} is not an item the {self.kind} adapter applies")
 
     def fetch_attachment(self, remote: RemoteAttachment) -> bytes:
         """Download an inbound file. The default GETs `remote.url` with `remote.headers`, refusing
@@ -221,6 +235,10 @@ class ChannelAdapter:
 
     def send(self, message: OutboundMessage) -> SendResult:
         raise NotImplementedError
+
+    def mark_read(self, *, provider_message_id: str) -> None:
+        """Tell the provider an agent read the customer's messages up to this one (only called
+        when `marks_read`). Raises ChannelError."""
 
     def check(self) -> CheckResult:
         """A cheap authenticated call for the status panel."""

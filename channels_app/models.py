@@ -141,3 +141,6 @@ class PendingStatus(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["channel", "provider_message_id"], name="pending_status_lookup_idx")]
+
+    def __str__(self):
+        return f"{self.provider_message_id} → {self.state}"

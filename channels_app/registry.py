@@ -7,6 +7,7 @@ from channels_app.adapters import ChannelAdapter
 
 ADAPTERS: dict[str, str] = {
     "api": "channels_app.providers.api.adapter.ApiChannelAdapter",
+    "whatsapp": "channels_app.providers.whatsapp.adapter.WhatsAppAdapter",
     "email": "channels_app.providers.email.adapter.EmailChannelAdapter",
 }
 

@@ -26,3 +26,14 @@ def channel_get_for_webhook(*, kind: str, uuid) -> Channel | None:
 
 def webhook_cache_clear() -> None:
     _webhook_cache.clear()
+
+
+def channel_call_counts(*, channel: Channel, since) -> dict[str, int]:
+    """How many provider API calls the channel made since `since`, and how many failed."""
+    from django.db.models import Count, Q
+
+    from monitoring.models import ApiCall
+
+    return ApiCall.objects.filter(channel=channel, created_at__gte=since).aggregate(
+        total=Count("id"), failed=Count("id", filter=Q(ok=False))
+    )

@@ -130,15 +130,16 @@ def inbound_event_process(*, event: InboundEvent) -> bool:
     again after a backoff; after INBOUND_MAX_ATTEMPTS it is parked as `failed` (visible in
     monitoring, re-runnable from the admin)."""
     try:
-        channel = event.channel
-        adapter = registry.adapter_for(channel)
-        items = [
-            _download_all(adapter, item) if isinstance(item, InboundMessage) else (item, [])
-            for item in adapter.parse(event.raw_body(), event.headers)
-        ]
+        items = []
+        for channel, body in _channel_parts(event):
+            adapter = registry.adapter_for(channel)
+            items += [
+                (adapter, *(_download_all(adapter, item) if isinstance(item, InboundMessage) else (item, [])))
+                for item in adapter.parse(body, event.headers)
+            ]
         with transaction.atomic():
-            for item, files in items:
-                _apply(channel, item, files)
+            for adapter, item, files in items:
+                _apply(adapter, item, files)
             InboundEvent.objects.filter(pk=event.pk).update(
                 status=InboundEvent.Status.PROCESSED, processed_at=timezone.now(), last_error="", lease_until=None
             )
@@ -149,7 +150,26 @@ def inbound_event_process(*, event: InboundEvent) -> bool:
         return False
 
 
-def _apply(channel: Channel, item, files: list[StoredFile]) -> None:
+def _channel_parts(event: InboundEvent) -> list[tuple[Channel, bytes]]:
+    """The channel(s) an event belongs to, with the body each one parses. A per-channel webhook
+    names its channel; an app-level one (one URL for many channels, e.g. one Meta app serving
+    many WhatsApp numbers) is split by the adapter and each part routed by a lookup. Parts for
+    channels we do not know are acknowledged and logged, not errors."""
+    raw = event.raw_body()
+    if event.channel_id is not None:
+        return [(event.channel, raw)]
+    parts = []
+    for lookup, body in registry.adapter_class(event.kind).route(body=raw, endpoint=event.endpoint):
+        channel = Channel.objects.filter(kind=event.kind, is_active=True, **lookup).order_by("id").first()
+        if channel is None:
+            logger.info("inbound event %s: no active %s channel matches %s; acknowledged", event.pk, event.kind, lookup)
+            continue
+        parts.append((channel, body))
+    return parts
+
+
+def _apply(adapter, item, files: list[StoredFile]) -> None:
+    channel = adapter.channel
     if isinstance(item, InboundMessage):
         conversation_services.message_receive(channel=channel, item=item, files=files)
     elif isinstance(item, StatusUpdate):
@@ -162,6 +182,8 @@ def _apply(channel: Channel, item, files: list[StoredFile]) -> None:
             email=item.sender.email,
             phone=item.sender.phone,
         )
+    else:
+        adapter.apply(item)  # provider-specific (e.g. a WhatsApp template approved or paused)
 
 
 def _download_all(adapter, item: InboundMessage) -> tuple[InboundMessage, list[StoredFile]]:
@@ -323,6 +345,30 @@ def _reader(attachment):
             return handle.read()
 
     return read
+
+
+# --- read receipts ----------------------------------------------------------------------------
+def conversation_read_receipt_send(*, conversation_id: int) -> bool:
+    """Tell the customer's provider that an agent read their messages (WhatsApp's blue ticks),
+    for channels whose adapter `marks_read`. Queued by conversations.services.conversation_mark_read;
+    losing one only costs a tick. Returns whether the provider was told."""
+    message = (
+        Message.objects.filter(conversation_id=conversation_id, direction=Message.Direction.INBOUND)
+        .exclude(provider_message_id="")
+        .select_related("channel")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if message is None or not registry.adapter_class(message.channel.kind).marks_read:
+        return False
+    try:
+        registry.adapter_for(message.channel).mark_read(provider_message_id=message.provider_message_id)
+    except ChannelError as exc:
+        logger.info("read receipt for conversation %s not sent: %s", conversation_id, exc.message)
+        if exc.reconnect:
+            channel_set_status(channel=message.channel, status=Channel.Status.NEEDS_RECONNECT, error=exc.message)
+        return False
+    return True
 
 
 # --- channel setup ----------------------------------------------------------------------------

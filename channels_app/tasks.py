@@ -13,3 +13,7 @@ def outbound_drain() -> int:
 
 def prune_processed_events() -> int:
     return services.prune_processed_events()
+
+
+def conversation_read_receipt_send(conversation_id: int) -> bool:
+    return services.conversation_read_receipt_send(conversation_id=conversation_id)

@@ -3,10 +3,12 @@
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from contacts import identities
 from contacts.models import Contact, ContactIdentity
 from core import events
+from core.exceptions import ApplicationError, Conflict
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,7 @@ def contact_resolve(
     name: str = "",
     email: str = "",
     phone: str = "",
+    lock: bool = False,
 ) -> Resolution:
     """Find or create the contact behind an address on a medium.
 
@@ -31,15 +34,25 @@ def contact_resolve(
     phone an authenticated sender (the `api` channel, a verified widget visitor) gives.
     Publishes `contact.created` for a new contact. Call inside a transaction; raises
     identities.InvalidAddress for an address that cannot be normalised.
+
+    lock=True keeps the contact's row locked until the transaction ends, for callers that must
+    serialise work per contact (taking the lock in the same query as the lookup).
     """
     normalized = identities.normalize(medium, address)
     provider_address = address.strip() if address.strip() != normalized else ""
-    identity = ContactIdentity.objects.select_related("contact").filter(medium=medium, address=normalized).first()
+    identity = _identity(medium, normalized, lock=lock)
     if identity is not None:
+        if provider_address and identity.provider_address != provider_address:
+            # The provider now spells the address differently (WhatsApp reports a Brazilian number
+            # with or without the ninth digit): send to the spelling it uses.
+            ContactIdentity.objects.filter(pk=identity.pk).update(provider_address=provider_address)
+            identity.provider_address = provider_address
         _fill_blanks(identity.contact, name=name, email=email, phone=phone)
         return Resolution(contact=identity.contact, identity=identity, created=False)
 
     contact = _find_linked_contact(medium=medium, normalized=normalized, email=email, phone=phone)
+    if contact is not None and lock:
+        Contact.objects.select_for_update().filter(pk=contact.pk).values_list("pk", flat=True).first()
     created = contact is None
     try:
         with transaction.atomic():
@@ -58,13 +71,20 @@ def contact_resolve(
             )
     except IntegrityError:
         # Another worker created this identity first: theirs wins.
-        identity = ContactIdentity.objects.select_related("contact").get(medium=medium, address=normalized)
+        identity = _identity(medium, normalized, lock=lock)
         return Resolution(contact=identity.contact, identity=identity, created=False)
     if created:
         events.publish(events.CONTACT_CREATED, contact_id=str(contact.uuid))
     else:
         _fill_blanks(contact, name=name, email=email, phone=phone)
     return Resolution(contact=contact, identity=identity, created=created)
+
+
+def _identity(medium: str, normalized: str, *, lock: bool) -> ContactIdentity | None:
+    identities_found = ContactIdentity.objects.select_related("contact").filter(medium=medium, address=normalized)
+    if lock:
+        identities_found = identities_found.select_for_update(of=("contact",))
+    return identities_found.order_by().first()
 
 
 def _safe(normalize, raw: str) -> str:
@@ -109,6 +129,70 @@ def _fill_blanks(contact: Contact, *, name: str, email: str, phone: str) -> None
         contact.save(update_fields=[*changed, "updated_at"])
 
 
+# --- contacts created and edited by people (console, API) ---------------------------------------
+def _field_error(error_class, field: str, message: str):
+    code = "conflict" if error_class is Conflict else "invalid"
+    return error_class(message, extra={"code": code, "fields": {field: [message]}})
+
+
+def _normalized(field: str, medium: str, raw: str) -> str:
+    try:
+        return identities.normalize(medium, raw)
+    except identities.InvalidAddress as exc:
+        message = {
+            "email": _("Enter a valid e-mail address."),
+            "phone": _("Enter a valid phone number, e.g. +5511987654321."),
+        }.get(medium, _("This address is not valid."))
+        raise _field_error(ApplicationError, field, message) from exc
+
+
+def _attach(contact: Contact, pairs: list[tuple[str, str, str]]) -> None:
+    """Give `contact` these (field, medium, normalised address) identities; an address that
+    belongs to another contact is a Conflict (merging is a separate, deliberate act)."""
+    for field, medium, address in pairs:
+        owner = (
+            ContactIdentity.objects.filter(medium=medium, address=address)
+            .values_list("contact_id", flat=True)
+            .first()
+        )
+        if owner == contact.pk:
+            continue
+        if owner is not None:
+            raise _field_error(Conflict, field, _("Another contact already has this address."))
+        ContactIdentity.objects.create(contact=contact, medium=medium, address=address)
+
+
+@transaction.atomic
+def contact_create(
+    *,
+    name: str = "",
+    email: str = "",
+    phone: str = "",
+    custom_attributes: dict | None = None,
+    addresses: list[tuple[str, str]] = (),
+) -> Contact:
+    """Create a contact by hand with its addresses: `email` and `phone` become e-mail and phone
+    identities, `addresses` adds (medium, address) pairs (a WhatsApp number, ...). Raises
+    ApplicationError (400) for an address that cannot be normalised and Conflict (409) for one
+    that belongs to another contact; nothing is written then. Publishes `contact.created`."""
+    pairs = []
+    email = _normalized("email", "email", email) if email else ""
+    phone = _normalized("phone", "phone", phone) if phone else ""
+    if email:
+        pairs.append(("email", "email", email))
+    if phone:
+        pairs.append(("phone", "phone", phone))
+    for index, (medium, address) in enumerate(addresses):
+        field = f"identities.{index}.address"
+        pairs.append((field, medium, _normalized(field, medium, address)))
+    contact = Contact.objects.create(
+        name=name[:255], email=email, phone=phone, custom_attributes=custom_attributes or {}
+    )
+    _attach(contact, pairs)
+    events.publish(events.CONTACT_CREATED, contact_id=str(contact.uuid))
+    return contact
+
+
 @transaction.atomic
 def contact_update(
     *, contact: Contact, name: str, email: str = "", phone: str = "", custom_attributes: dict | None = None
@@ -149,3 +233,27 @@ def contact_merge(*, source: Contact, target: Contact) -> Contact:
     source.save(update_fields=["merged_into", "updated_at"])
     events.publish(events.CONTACT_UPDATED, contact_id=str(target.uuid), merged_from=str(source.uuid))
     return target
+
+
+@transaction.atomic
+def identity_attach(*, contact: Contact, medium: str, address: str) -> ContactIdentity:
+    """Give a known contact an address on a medium (an agent starting a WhatsApp conversation
+    with a contact known by phone). Returns the existing identity when the contact already has
+    it. Raises identities.InvalidAddress for an address that cannot be normalised and Conflict
+    when it belongs to another contact."""
+    from core.exceptions import Conflict
+
+    normalized = identities.normalize(medium, address)
+    existing = ContactIdentity.objects.filter(medium=medium, address=normalized).first()
+    if existing is not None:
+        if existing.contact_id != contact.pk:
+            raise Conflict(_("This address already belongs to another contact."))
+        return existing
+    provider_address = address.strip() if address.strip() != normalized else ""
+    try:
+        with transaction.atomic():
+            return ContactIdentity.objects.create(
+                contact=contact, medium=medium, address=normalized, provider_address=provider_address
+            )
+    except IntegrityError:
+        raise Conflict(_("This address already belongs to another contact.")) from None

@@ -29,10 +29,9 @@ ADMINS_GROUP = "admins"
 def groups_for(event: Event) -> list[str]:
     facts = event.facts
     if event.name.startswith(("message.", "conversation.")):
-        groups = [inbox_group(facts["channel_id"]), conversation_group(facts["conversation_id"])]
-        if facts.get("assignee_id"):
-            groups.append(user_group(facts["assignee_id"]))
-        return groups
+        # Everyone who may see the conversation is in its inbox's group (admins join them all);
+        # the conversation group carries only typing signals between open tabs.
+        return [inbox_group(facts["channel_id"])]
     if event.name.startswith("channel."):
         return [ADMINS_GROUP, inbox_group(facts["channel_id"])]
     return []

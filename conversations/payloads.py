@@ -2,6 +2,7 @@
 (outbound webhooks, live updates). Shape as the seed's example: `event`, `timestamp`, `data`
 with UUID ids, `data.channel` the medium and `data.channel_id` the configured channel."""
 
+from accounts.models import User
 from channels_app.models import Channel
 from channels_app.registry import adapter_class
 from contacts.models import Contact
@@ -55,6 +56,7 @@ def conversation_data(conversation: Conversation) -> dict:
         "team_id": str(conversation.team.uuid) if conversation.team_id else None,
         "contact_id": str(conversation.contact.uuid),
         **_channel_fields(conversation.channel),
+        "labels": sorted(label.name for label in conversation.labels.all()),
         "unread_count": conversation.unread_count,
         "last_activity_at": _iso(conversation.last_activity_at),
     }
@@ -84,12 +86,20 @@ def event_payload(event: Event) -> dict | None:
     elif event.name.startswith("conversation."):
         conversation = (
             Conversation.objects.select_related("channel", "contact", "assignee", "team")
+            .prefetch_related("labels")
             .filter(uuid=facts["conversation_id"])
             .first()
         )
         data = conversation_data(conversation) if conversation else None
         if data and "previous_status" in facts:
             data["previous_status"] = facts["previous_status"]
+        if data and event.name == "conversation.assigned":
+            previous = facts.get("previous_assignee_pk")
+            data["previous_assignee_id"] = (
+                str(User.objects.filter(pk=previous).values_list("uuid", flat=True).first() or "") or None
+                if previous
+                else None
+            )
     elif event.name.startswith("contact."):
         contact = Contact.objects.prefetch_related("identities").filter(uuid=facts["contact_id"]).first()
         data = contact_data(contact) if contact else None

@@ -40,11 +40,15 @@ def conversations_for_user(user: User) -> QuerySet[Conversation]:
 
 
 def contacts_for_user(user: User) -> QuerySet[Contact]:
+    """Admins: every contact. Agents: the contacts of their inboxes' conversations, plus contacts
+    that have no conversation at all yet (created by hand or through the API, in no inbox), so an
+    agent can create a contact and then start a conversation with it."""
     ids = channel_ids_for_user(user)
     if ids is None:
         return Contact.objects.filter(merged_into__isnull=True)
     visible = Conversation.objects.filter(contact=OuterRef("pk"), channel_id__in=ids)
-    return Contact.objects.filter(Exists(visible), merged_into__isnull=True)
+    anywhere = Conversation.objects.filter(contact=OuterRef("pk"))
+    return Contact.objects.filter(Exists(visible) | ~Exists(anywhere), merged_into__isnull=True)
 
 
 def messages_for_user(user: User) -> QuerySet[Message]:
@@ -61,6 +65,33 @@ def conversation_get_for_user(*, user: User, uuid) -> Conversation:
     if conversation is None:
         raise Http404("No such conversation.")
     return conversation
+
+
+def channel_get_for_user(*, user: User, uuid) -> Channel:
+    channel = channels_for_user(user).filter(uuid=uuid).first()
+    if channel is None:
+        raise Http404("No such channel.")
+    return channel
+
+
+def contact_get_for_user(*, user: User, uuid) -> Contact:
+    contact = contacts_for_user(user).prefetch_related("identities").filter(uuid=uuid).first()
+    if contact is None:
+        raise Http404("No such contact.")
+    return contact
+
+
+def message_get_for_user(*, user: User, uuid) -> Message:
+    message = (
+        messages_for_user(user)
+        .select_related("conversation__channel", "conversation__contact", "channel", "sender_user", "in_reply_to")
+        .prefetch_related("attachments")
+        .filter(uuid=uuid)
+        .first()
+    )
+    if message is None:
+        raise Http404("No such message.")
+    return message
 
 
 def can_see_conversation(*, user: User, conversation: Conversation) -> bool:
@@ -82,6 +113,7 @@ def conversation_list(
     status: str | None = Conversation.Status.OPEN,
     channel_uuid=None,
     team_uuid=None,
+    label: str | None = None,
     before: tuple | None = None,
     limit: int = 25,
 ) -> list[Conversation]:
@@ -98,6 +130,8 @@ def conversation_list(
         qs = qs.filter(channel__uuid=channel_uuid)
     if team_uuid:
         qs = qs.filter(team__uuid=team_uuid)
+    if label:
+        qs = qs.filter(labels__name=label)  # one label: at most one join row per conversation
     if before is not None:
         at, pk = before
         qs = qs.filter(Q(last_activity_at__lt=at) | Q(last_activity_at=at, pk__lt=pk))

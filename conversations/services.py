@@ -22,9 +22,13 @@ from conversations import assignment
 from conversations.attachments import StoredFile, attachment_create
 from conversations.models import Conversation, Message
 from core import events, tasks
-from core.exceptions import PolicyViolation
+from core.db import insert_unless_conflict
+from core.exceptions import Conflict, PolicyViolation
 
 PREVIEW_LENGTH = 160
+# The predicate of the partial unique index message_provider_id_unique, as Django writes it
+# (SQLite matches ON CONFLICT targets to partial indexes by this exact expression).
+PROVIDER_ID_PRESENT = """NOT ("provider_message_id" = '')"""
 # Forward-only delivery states: a status may only replace one of lower rank.
 RANK = {
     Message.Status.QUEUED: 0,
@@ -90,12 +94,12 @@ def message_receive(*, channel: Channel, item: InboundMessage, files: list[Store
         name=item.sender.name,
         email=item.sender.email,
         phone=item.sender.phone,
+        lock=True,  # serialise per contact (see docstring)
     )
     contact = resolution.contact
-    # Serialise per contact (see docstring). Duplicates of one message come from one sender, so
-    # once we hold the lock, a copy processed by another worker is committed and visible here.
-    Contact.objects.select_for_update().filter(pk=contact.pk).values_list("pk", flat=True).first()
-    if Message.objects.filter(channel=channel, provider_message_id=item.provider_message_id).exists():
+    if _threaded(channel) and Message.objects.filter(channel=channel, provider_message_id=item.provider_message_id).exists():
+        # Threaded media open a new conversation for an unthreaded message: check for a
+        # duplicate first, or its empty conversation would outlive the dedupe below.
         return None
     conversation, created = _conversation_for_inbound(channel=channel, contact=contact, item=item)
     conversation.channel = channel  # already loaded: spare the lookups below
@@ -117,13 +121,16 @@ def message_receive(*, channel: Channel, item: InboundMessage, files: list[Store
         status=Message.Status.RECEIVED,
         created_at=happened_at,
     )
-    # No savepoint: under the contact lock a duplicate cannot slip in (a pathological one fails
-    # the whole event, which is retried and then finds the message above).
-    message.save()
+    # The domain dedupe, in one statement: a message this channel already has is a no-op.
+    if not insert_unless_conflict(
+        message, conflict_fields=("channel", "provider_message_id"), conflict_where=PROVIDER_ID_PRESENT
+    ):
+        return None
     for stored in files:
         attachment_create(message=message, stored=stored)
 
     updates = {
+        "updated_at": now,
         "last_activity_at": now,
         "last_message_preview": preview_of(item.content, item.content_type, [f.name for f in files]),
         "unread_count": F("unread_count") + 1,
@@ -157,10 +164,14 @@ def message_receive(*, channel: Channel, item: InboundMessage, files: list[Store
     return message
 
 
-def _conversation_for_inbound(*, channel: Channel, contact: Contact, item: InboundMessage):
+def _threaded(channel: Channel) -> bool:
     from channels_app.registry import adapter_class
 
-    if item.thread_refs or adapter_class(channel.kind).threaded:
+    return adapter_class(channel.kind).threaded
+
+
+def _conversation_for_inbound(*, channel: Channel, contact: Contact, item: InboundMessage):
+    if item.thread_refs or _threaded(channel):
         # E-mail and other threaded media: the conversation of the message this one answers;
         # a message that answers nothing we know starts a new conversation.
         referenced = (
@@ -311,6 +322,7 @@ def message_send(
         attachment_create(message=message, stored=stored)
     if not draft.private:
         updates = {
+            "updated_at": now,
             "last_activity_at": now,
             "last_message_preview": preview_of(draft.content, draft.content_type, [f.name for f in draft.files]),
             "waiting_since": None,
@@ -324,14 +336,15 @@ def message_send(
 
 
 def recipient_identity(conversation: Conversation) -> ContactIdentity | None:
+    return contact_identity_on(contact_id=conversation.contact_id, channel=conversation.channel)
+
+
+def contact_identity_on(*, contact_id: int, channel: Channel) -> ContactIdentity | None:
+    """The contact's newest address on the channel's medium (where a reply would go)."""
     from channels_app.registry import adapter_class
 
-    medium = adapter_class(conversation.channel.kind).identity_medium
-    return (
-        ContactIdentity.objects.filter(contact_id=conversation.contact_id, medium=medium)
-        .order_by("-created_at")
-        .first()
-    )
+    medium = adapter_class(channel.kind).identity_medium
+    return ContactIdentity.objects.filter(contact_id=contact_id, medium=medium).order_by("-created_at").first()
 
 
 @transaction.atomic
@@ -395,7 +408,78 @@ def message_retry(*, message: Message, by: User | None) -> Message:
     return message
 
 
+@transaction.atomic
+def message_edit(*, message: Message, content: str, by: User | None) -> Message:
+    """Change the text of a private note, or of an outgoing message no worker has picked up yet
+    (still `queued`). Anything already on its way cannot be changed: Conflict when a worker took
+    it meanwhile, PolicyViolation otherwise. Publishes `message.updated`."""
+    if not content.strip():
+        raise PolicyViolation(_("A message cannot be empty."))
+    if message.private:
+        changed = Message.objects.filter(pk=message.pk, private=True).update(content=content, updated_at=timezone.now())
+    elif message.direction == Message.Direction.OUTBOUND and message.status == Message.Status.QUEUED:
+        changed = Message.objects.filter(pk=message.pk, status=Message.Status.QUEUED).update(
+            content=content, updated_at=timezone.now()
+        )
+        if not changed:
+            raise Conflict(_("This message is already being sent and can no longer be edited."))
+    else:
+        raise PolicyViolation(_("Only private notes and messages still waiting to be sent can be edited."))
+    message.content = content
+    if changed:
+        events.publish(events.MESSAGE_UPDATED, **_message_facts(message, edited=True))
+    return message
+
+
+@transaction.atomic
+def message_mark_read(*, message: Message, by: User | None) -> Message:
+    """Someone on our side read a contact's message: it and the earlier ones get `read_at`, and
+    the conversation's unread count drops to the contact's messages after it (never rises).
+    PolicyViolation for a message that is not the contact's. Publishes `message.updated`."""
+    if message.direction != Message.Direction.INBOUND:
+        raise PolicyViolation(_("Only a contact's messages can be marked read."))
+    now = timezone.now()
+    inbound = Message.objects.filter(conversation_id=message.conversation_id, direction=Message.Direction.INBOUND)
+    inbound.filter(read_at__isnull=True, created_at__lte=message.created_at).update(read_at=now, updated_at=now)
+    unread_after = inbound.filter(created_at__gt=message.created_at).count()
+    lowered = Conversation.objects.filter(pk=message.conversation_id, unread_count__gt=unread_after).update(
+        unread_count=unread_after, updated_at=now
+    )
+    message.read_at = message.read_at or now
+    events.publish(events.MESSAGE_UPDATED, **_message_facts(message, read=True))
+    if lowered:
+        events.publish(events.CONVERSATION_UPDATED, **_facts(message.conversation, unread_count=unread_after))
+    return message
+
+
 # --- conversation actions ---------------------------------------------------------------------
+@transaction.atomic
+def conversation_start(
+    *,
+    channel: Channel,
+    contact: Contact,
+    by: User | None,
+    subject: str = "",
+    assignee: User | None = None,
+    draft: Draft | None = None,
+) -> tuple[Conversation, Message | None]:
+    """Start a conversation with a contact on a channel (an agent or API client reaching out),
+    optionally assigned and with a first message (sent through `message_send`, so the channel's
+    policy applies and a refusal rolls everything back). The contact needs an address on the
+    channel's medium. Publishes `conversation.created` (and `conversation.assigned`,
+    `message.created`)."""
+    if contact_identity_on(contact_id=contact.pk, channel=channel) is None:
+        raise PolicyViolation(_("This contact has no address on this channel."))
+    conversation = Conversation.objects.create(
+        channel=channel, contact=contact, subject=subject[:255], team=channel.assignment_team
+    )
+    events.publish(events.CONVERSATION_CREATED, **_facts(conversation, contact_id=str(contact.uuid)))
+    if assignee is not None:
+        conversation_assign(conversation=conversation, assignee=assignee, by=by)
+    message = message_send(conversation=conversation, draft=draft, sender=by) if draft is not None else None
+    return conversation, message
+
+
 def _log_activity(conversation: Conversation, text: str, by: User | None, **payload) -> Message:
     message = Message.objects.create(
         conversation=conversation,
@@ -420,7 +504,7 @@ def conversation_assign(
     Logs the change in the timeline and publishes `conversation.assigned`.
     """
     previous = conversation.assignee_id
-    updates = {"assignee": assignee}
+    updates = {"assignee": assignee, "updated_at": timezone.now()}
     if team is not None:
         updates["team"] = team
     Conversation.objects.filter(pk=conversation.pk).update(**updates)
@@ -468,7 +552,7 @@ def conversation_set_status(
     conversation.snoozed_until = snoozed_until if status == Conversation.Status.SNOOZED else None
     conversation.resolved_at = now if status == Conversation.Status.RESOLVED else None
     Conversation.objects.filter(pk=conversation.pk).update(
-        status=status, snoozed_until=conversation.snoozed_until, resolved_at=conversation.resolved_at
+        status=status, snoozed_until=conversation.snoozed_until, resolved_at=conversation.resolved_at, updated_at=now
     )
     labels = dict(Conversation.Status.choices)
     who = by.display_name if by else _("the system")
@@ -497,9 +581,16 @@ def conversations_wake_snoozed() -> int:
 
 @transaction.atomic
 def conversation_mark_read(*, conversation: Conversation, by: User) -> None:
-    """An agent read the conversation: clear the unread count."""
-    if Conversation.objects.filter(pk=conversation.pk).filter(~Q(unread_count=0)).update(unread_count=0):
+    """An agent read the conversation: clear the unread count, and, on channels that show it
+    (WhatsApp's blue ticks), queue telling the customer's provider."""
+    from channels_app.registry import adapter_class
+
+    if Conversation.objects.filter(pk=conversation.pk).filter(~Q(unread_count=0)).update(
+        unread_count=0, updated_at=timezone.now()
+    ):
         events.publish(events.CONVERSATION_UPDATED, **_facts(conversation, unread_count=0))
+        if adapter_class(conversation.channel.kind).marks_read:
+            tasks.run("channels_app.tasks.conversation_read_receipt_send", conversation.pk)
 
 
 @transaction.atomic
@@ -517,6 +608,7 @@ def conversation_set_labels(*, conversation: Conversation, labels: list, by: Use
     if before == after:
         return
     conversation.labels.set(labels)
+    Conversation.objects.filter(pk=conversation.pk).update(updated_at=timezone.now())
     events.publish(events.CONVERSATION_UPDATED, **_facts(conversation, labels=sorted(label.name for label in labels)))
 
 

@@ -35,6 +35,7 @@ class InboxFilters:
     status: str
     channel: str
     team: str
+    label: str
 
     @classmethod
     def from_request(cls, request) -> "InboxFilters":
@@ -44,10 +45,23 @@ class InboxFilters:
         status = request.GET.get("status", Conversation.Status.OPEN)
         if status not in Conversation.Status.values and status != "any":
             status = Conversation.Status.OPEN
-        return cls(view=view, status=status, channel=request.GET.get("channel", ""), team=request.GET.get("team", ""))
+        return cls(
+            view=view,
+            status=status,
+            channel=request.GET.get("channel", ""),
+            team=request.GET.get("team", ""),
+            label=request.GET.get("label", "")[:50],
+        )
 
     def query(self, **overrides) -> str:
-        values = {"view": self.view, "status": self.status, "channel": self.channel, "team": self.team, **overrides}
+        values = {
+            "view": self.view,
+            "status": self.status,
+            "channel": self.channel,
+            "team": self.team,
+            "label": self.label,
+            **overrides,
+        }
         return urlencode({k: v for k, v in values.items() if v})
 
     def list_kwargs(self) -> dict:
@@ -56,6 +70,7 @@ class InboxFilters:
             "status": None if self.status == "any" else self.status,
             "channel_uuid": self.channel or None,
             "team_uuid": self.team or None,
+            "label": self.label or None,
         }
 
 
@@ -84,6 +99,7 @@ def _sidebar_context(request, filters: InboxFilters) -> dict:
         "filters": filters,
         "channels": selectors.channels_for_user(request.user).only("uuid", "name", "kind"),
         "teams": Team.objects.only("uuid", "name"),
+        "all_labels": Label.objects.all(),
         "status_choices": [*Conversation.Status.choices, ("any", _("Any status"))],
     }
 
@@ -141,6 +157,8 @@ def _matches(conversation: Conversation, filters: InboxFilters, user: User) -> b
     if filters.channel and str(conversation.channel.uuid) != filters.channel:
         return False
     if filters.team and (conversation.team is None or str(conversation.team.uuid) != filters.team):
+        return False
+    if filters.label and not conversation.labels.filter(name=filters.label).exists():
         return False
     return True
 

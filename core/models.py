@@ -7,3 +7,6 @@ class RelayedMessage(models.Model):
     groups = models.JSONField()
     message = models.JSONField()
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self):
+        return f"relay {self.pk} → {', '.join(self.groups)}"

@@ -40,8 +40,15 @@ def broadcast(groups: list[str], message: dict) -> None:
 
         RelayedMessage.objects.create(groups=groups, message=message)
         return
+    # Fire and forget: one loop thread sends in order; live delivery is best effort by design
+    # (clients resync on reconnect), so the caller does not wait for Redis.
     future = asyncio.run_coroutine_threadsafe(_send_all(get_channel_layer(), groups, message), _sender_loop())
-    future.result(timeout=5)
+    future.add_done_callback(_log_failure)
+
+
+def _log_failure(future) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        logger.warning("live broadcast failed: %r", future.exception())
 
 
 # async_to_sync would build an event loop (and new Redis connections) for every call; a worker

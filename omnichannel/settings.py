@@ -39,12 +39,17 @@ INSTALLED_APPS = [
     "channels",
     "django_q",
     "django_htmx",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "core",
     "accounts",
     "contacts",
     "channels_app",
+    "channels_app.providers.whatsapp",
     "conversations",
     "monitoring",
+    "webhooks",
     "channels_app.providers.email",
 ]
 
@@ -226,6 +231,9 @@ PROVIDER_BASE_URLS = {
     "google_calendar": env("GOOGLE_CALENDAR_BASE_URL", default="https://www.googleapis.com"),
     "microsoft_login": env("MICROSOFT_LOGIN_BASE_URL", default="https://login.microsoftonline.com"),
     "microsoft_graph": env("MICROSOFT_GRAPH_BASE_URL", default="https://graph.microsoft.com"),
+    # The product's own stand-in for the Graph API, used by WhatsApp channels in sandbox mode;
+    # empty means the one this server mounts at PUBLIC_BASE_URL/sandbox/whatsapp/graph.
+    "whatsapp_sandbox": env("WHATSAPP_SANDBOX_BASE_URL", default=""),
 }
 META_GRAPH_API_VERSION = env("META_GRAPH_API_VERSION", default="v21.0")
 
@@ -233,6 +241,52 @@ META_GRAPH_API_VERSION = env("META_GRAPH_API_VERSION", default="v21.0")
 INBOUND_BATCH_SIZE = env.int("INBOUND_BATCH_SIZE", default=100)
 OUTBOUND_BATCH_SIZE = env.int("OUTBOUND_BATCH_SIZE", default=50)
 WORK_LEASE_SECONDS = env.int("WORK_LEASE_SECONDS", default=120)
+
+# --- Public API (docs/api.md) and outbound webhooks (docs/webhooks.md) ---------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": [],  # core.api.views.ApiView applies core.ratelimit instead
+    "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Proxies in front of the web processes whose X-Forwarded-For is trusted (client address
+    # for anonymous rate limits); 0 means REMOTE_ADDR.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Omnichannel Helpdesk API",
+    "DESCRIPTION": "Conversations, messages, contacts, channels and outbound webhooks. See docs/api.md.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",  # served from our static files, no CDN
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ConversationStatusEnum": "conversations.models.Conversation.Status",
+        "MessageStatusEnum": "conversations.models.Message.Status",
+        "ChannelStatusEnum": "channels_app.models.Channel.Status",
+        "DeliveryStatusEnum": "webhooks.models.WebhookDelivery.Status",
+    },
+}
+JWT_SIGNING_KEY = env("JWT_SIGNING_KEY", default=SECRET_KEY)
+JWT_ACCESS_TTL_SECONDS = env.int("JWT_ACCESS_TTL_SECONDS", default=15 * 60)
+JWT_REFRESH_TTL_SECONDS = env.int("JWT_REFRESH_TTL_SECONDS", default=30 * 24 * 3600)
+API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=100)  # per API key (or user) and window
+API_MESSAGE_RATE_LIMIT = env.int("API_MESSAGE_RATE_LIMIT", default=300)  # message endpoints, own bucket
+API_RATE_LIMIT_ANONYMOUS = env.int("API_RATE_LIMIT_ANONYMOUS", default=60)  # per client address
+API_RATE_LIMIT_WINDOW_SECONDS = env.int("API_RATE_LIMIT_WINDOW_SECONDS", default=60)
+API_IDEMPOTENCY_TTL_SECONDS = 24 * 3600
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+WEBHOOK_RETRY_WINDOW_SECONDS = env.int("WEBHOOK_RETRY_WINDOW_SECONDS", default=3 * 24 * 3600)
+WEBHOOK_BATCH_SIZE = env.int("WEBHOOK_BATCH_SIZE", default=20)
+WEBHOOK_DELIVERY_RETENTION_DAYS = env.int("WEBHOOK_DELIVERY_RETENTION_DAYS", default=30)
 
 # --- E-mail channel (channels_app.providers.email) -------------------------------------------
 # OAuth apps for XOAUTH2 mailboxes (Google Workspace/Gmail, Microsoft 365). Redirect URI to

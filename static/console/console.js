@@ -335,16 +335,6 @@
         scrollToBottom();
       }
     });
-    // The server answers with the new message; if the live event got there first, keep one.
-    form.addEventListener("htmx:beforeSwap", (e) => {
-      if (e.detail.elt !== form || e.detail.xhr.status >= 300) return;
-      const incoming = fromHTML(e.detail.serverResponse || "");
-      if (incoming && incoming.id && document.getElementById(incoming.id)) {
-        document.getElementById(incoming.id).replaceWith(incoming);
-        htmx.process(incoming);
-        e.detail.shouldSwap = false;
-      }
-    });
     scrollToBottom();
     text.focus();
   }
@@ -355,6 +345,20 @@
     if (id && socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "subscribe", conversation_id: id }));
     document.querySelectorAll("#conversation-list .row").forEach((row) => row.classList.toggle("current", row.dataset.conversation === id));
   }
+
+  // The composer's answer is the new message; if the live event put it there first, keep one.
+  // (htmx fires beforeSwap on the swap target, the timeline, so listen at the document.)
+  document.body.addEventListener("htmx:beforeSwap", (e) => {
+    const elt = e.detail.requestConfig && e.detail.requestConfig.elt;
+    if (!elt || elt.id !== "composer" || e.detail.xhr.status >= 300) return;
+    const incoming = fromHTML(e.detail.serverResponse || "");
+    const existing = incoming && incoming.id ? document.getElementById(incoming.id) : null;
+    if (existing) {
+      existing.replaceWith(incoming);
+      htmx.process(incoming);
+      e.detail.shouldSwap = false;
+    }
+  });
 
   document.body.addEventListener("htmx:afterSettle", (e) => {
     if (e.detail.target && (e.detail.target.id === "conversation-pane" || e.detail.target.closest("#conversation-pane"))) onConversationShown();

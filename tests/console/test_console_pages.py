@@ -179,3 +179,21 @@ def test_an_agent_edits_and_merges_contacts(client, personas, agent):
     assert two.merged_into == one
     assert one.identities.count() == 2
     assert Conversation.objects.filter(contact=one).count() == 2
+
+
+def test_the_inbox_filters_by_label_and_team(client, personas, agent):
+    from accounts import services as account_services
+    from conversations import services as conversation_services
+
+    vip = Label.objects.create(name="vip")
+    tagged = conversation_with_customer(personas.channel_a, sender_id="t1")
+    conversation_with_customer(personas.channel_a, sender_id="t2")
+    conversation_services.conversation_set_labels(conversation=tagged, labels=[vip], by=agent)
+    team = account_services.team_create(name="Vendas", members=[agent])
+    conversation_services.conversation_assign(conversation=tagged, assignee=agent, team=team, by=agent)
+
+    by_label = client.get("/inbox/list/?view=all&label=vip").content.decode()
+    by_team = client.get(f"/inbox/list/?view=all&team={team.uuid}").content.decode()
+
+    assert by_label.count('id="row-') == 1 and f"row-{tagged.uuid}" in by_label
+    assert by_team.count('id="row-') == 1 and f"row-{tagged.uuid}" in by_team

@@ -36,12 +36,16 @@ class Command(BaseCommand):
     help = "Load demo data (idempotent)."
 
     def handle(self, *args, **options):
+        from channels_app.providers.whatsapp.demo import demo_load
+
         if Channel.objects.filter(name=DEMO_CHANNEL).exists():
             self.stdout.write("demo data already loaded")
-            return
-        with transaction.atomic():
-            self._load()
-        self.stdout.write("demo data loaded")
+        else:
+            with transaction.atomic():
+                self._load()
+            self.stdout.write("demo data loaded")
+        if demo_load():
+            self.stdout.write("WhatsApp sandbox demo loaded")
 
     def _load(self):
         agents = []

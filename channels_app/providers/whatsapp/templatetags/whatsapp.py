@@ -1,0 +1,24 @@
+"""Template helpers for WhatsApp setup screens and message rendering."""
+
+from django import template
+
+from channels_app.providers.whatsapp import selectors
+
+register = template.Library()
+
+
+@register.simple_tag
+def whatsapp_setup(channel) -> dict:
+    """What an admin pastes into Meta's dashboard for this channel: the callback URL and verify
+    token (the Meta app's when the channel names one, whose app-level URL serves every number)."""
+    app = selectors.meta_app_of_channel(channel)
+    return {
+        "callback_url": channel.webhook_url,
+        "verify_token": channel.credentials.get("verify_token")
+        or (app.credentials.get("verify_token", "") if app else ""),
+        "meta_app": app,
+        "app_callback_url": app.webhook_url if app else "",
+        "sandbox": bool(channel.settings.get("sandbox")),
+        "phone_number_id": channel.settings.get("phone_number_id", ""),
+        "display_phone_number": channel.settings.get("display_phone_number", ""),
+    }

@@ -1,0 +1,33 @@
+"""Small database helpers the ORM does not offer."""
+
+from django.db import connection
+
+
+def insert_unless_conflict(obj, *, conflict_fields: tuple[str, ...], conflict_where: str = "") -> bool:
+    """INSERT `obj`, or nothing if it would violate the unique index on `conflict_fields`
+    (`conflict_where` is that index's predicate, for partial indexes). Sets `obj.pk` and returns
+    True when the row was inserted.
+
+    One statement instead of check-then-insert, and no savepoint needed to survive the conflict.
+    PostgreSQL and SQLite (3.35+) both speak `ON CONFLICT ... DO NOTHING RETURNING`.
+    """
+    meta = type(obj)._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    values = [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    target = ", ".join(quote(meta.get_field(name).column) for name in conflict_fields)
+    where = f" WHERE {conflict_where}" if conflict_where else ""
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608
+        f" ON CONFLICT ({target}){where} DO NOTHING RETURNING {quote(meta.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    obj.pk = row[0]
+    obj._state.adding = False
+    obj._state.db = connection.alias
+    return True

@@ -1,0 +1,1 @@
+from tests.api.conftest import api, public_dns  # noqa: F401  (fixtures)
