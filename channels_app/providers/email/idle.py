@@ -61,7 +61,6 @@ class Watcher(threading.Thread):
     def _session(self) -> None:
         channel = Channel.objects.get(pk=self.channel_id, is_active=True)
         cfg = config.of(channel)
-        services.mailbox_poll_requested(channel=channel)  # catch up on what arrived meanwhile
         with connect.imap(
             cfg,
             password=channel.credentials.get("password", ""),
@@ -73,15 +72,21 @@ class Watcher(threading.Thread):
                 self.supported = False
                 return
             client.select_folder(cfg.folder, readonly=True)
+            # Poll only once IDLE is established: mail that arrived before it (or while the
+            # last poll ran) is fetched now, mail that arrives after it is announced.
             client.idle()
+            self._poll()
             renew_at = time.monotonic() + self.renew_seconds
             while not self.stopping.is_set() and time.monotonic() < renew_at:
                 if _new_mail(client.idle_check(timeout=self.check_seconds)):
                     client.idle_done()
-                    services.mailbox_poll_requested(channel=Channel.objects.get(pk=self.channel_id))
-                    close_old_connections()
                     client.idle()
+                    self._poll()
             client.idle_done()
+
+    def _poll(self) -> None:
+        services.mailbox_poll_requested(channel=Channel.objects.get(pk=self.channel_id))
+        close_old_connections()
 
 
 def watched_channel_ids() -> set[int]:
