@@ -49,5 +49,5 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(api_version="1.0.0"), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
-    re_path(r"^.*$", NotFoundApi.as_view(), name="not-found"),
+    re_path(r"^[\s\S]*$", NotFoundApi.as_view(), name="not-found"),  # [\s\S]: paths with newlines too
 ]

@@ -17,8 +17,11 @@ from tests.helpers import clear_cache_namespace
 def _fresh_cache():
     from channels_app.selectors import webhook_cache_clear
 
+    from webhooks.selectors import active_subscriptions_forget
+
     clear_cache_namespace()
     webhook_cache_clear()
+    active_subscriptions_forget()
     yield
 
 

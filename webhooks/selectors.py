@@ -1,5 +1,7 @@
 """Reads for webhook subscriptions and deliveries. Administrators see all; others their own."""
 
+import time
+
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
@@ -38,3 +40,23 @@ def delivery_get_for_user(*, user: User, uuid) -> WebhookDelivery:
     if delivery is None:
         raise Http404("No such delivery.")
     return delivery
+
+
+# Every domain event asks which subscriptions want it, inside the publishing transaction: at
+# hundreds of messages a second that query is a cost of its own. A process keeps the list for
+# a second; changes made in this process clear it at once, other processes see them within it.
+_ACTIVE_SECONDS = 1.0
+_active: tuple[float, list[WebhookSubscription]] = (0.0, [])
+
+
+def active_subscriptions() -> list[WebhookSubscription]:
+    global _active
+    now = time.monotonic()
+    if now - _active[0] >= _ACTIVE_SECONDS:
+        _active = (now, list(WebhookSubscription.objects.filter(is_active=True).select_related("owner")))
+    return _active[1]
+
+
+def active_subscriptions_forget() -> None:
+    global _active
+    _active = (0.0, [])

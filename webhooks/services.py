@@ -26,7 +26,7 @@ from accounts.services import notification_create
 from conversations.payloads import event_payload
 from core import claims, events, http, netguard, signing, tasks
 from core.exceptions import ApplicationError, PolicyViolation
-from webhooks import catalog
+from webhooks import catalog, selectors
 from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 logger = logging.getLogger(__name__)
@@ -81,19 +81,22 @@ def subscription_register(
     names = validate_events(events)
     if secret:
         validate_secret(secret)
-    return WebhookSubscription.objects.create(
+    subscription = WebhookSubscription.objects.create(
         owner=owner,
         url=url,
         events=names,
         description=description[:200],
         credentials={"secret": secret or signing.generate_secret()},
     )
+    selectors.active_subscriptions_forget()
+    return subscription
 
 
 @transaction.atomic
 def subscription_delete(*, subscription: WebhookSubscription) -> None:
     """Delete a subscription with its delivery log; pending deliveries are dropped."""
     subscription.delete()
+    selectors.active_subscriptions_forget()
 
 
 @transaction.atomic
@@ -103,6 +106,7 @@ def subscription_enable(*, subscription: WebhookSubscription) -> None:
         is_active=True, disabled_at=None, disabled_reason="", failing_since=None
     )
     subscription.is_active = True
+    selectors.active_subscriptions_forget()
 
 
 @transaction.atomic
@@ -113,6 +117,7 @@ def subscription_disable(*, subscription: WebhookSubscription, reason: str) -> b
         is_active=False, disabled_at=timezone.now(), disabled_reason=reason[:300]
     )
     subscription.is_active = False
+    selectors.active_subscriptions_forget()
     if changed:
         notification_create(
             user=subscription.owner,
@@ -134,9 +139,7 @@ def deliveries_enqueue(event: events.Event) -> None:
     publishing transaction: if the change commits, its webhooks will be sent."""
     if event.name not in catalog.EVENTS:
         return
-    wanted = [
-        s for s in WebhookSubscription.objects.filter(is_active=True).select_related("owner") if s.wants(event.name)
-    ]
+    wanted = [s for s in selectors.active_subscriptions() if s.wants(event.name)]
     wanted = _visible_to_owners(wanted, event)
     if not wanted:
         return
