@@ -97,7 +97,8 @@ def message_receive(*, channel: Channel, item: InboundMessage, files: list[Store
         lock=True,  # serialise per contact (see docstring)
     )
     contact = resolution.contact
-    if _threaded(channel) and Message.objects.filter(channel=channel, provider_message_id=item.provider_message_id).exists():
+    duplicate = Message.objects.filter(channel=channel, provider_message_id=item.provider_message_id)
+    if _threaded(channel) and duplicate.exists():
         # Threaded media open a new conversation for an unthreaded message: check for a
         # duplicate first, or its empty conversation would outlive the dedupe below.
         return None
