@@ -277,3 +277,18 @@ def test_only_admins_may_connect_a_mailbox(client, personas, oauth_settings):
     client.force_login(personas.agent_a)
     assert client.get(f"/channels/email/oauth/start/{channel.uuid}/").status_code == 404
     assert not OAuthState.objects.exists()
+
+
+@pytest.mark.slow
+def test_an_oauth_mailbox_is_read_over_pop3_with_xoauth2(oauth_settings, oauth_server, account):
+    channel = mailbox_channel(account, protocol="pop3", auth_method="microsoft")
+    channel.credentials = {"oauth_refresh_token": oauth_server.grant(account.address)}
+    channel.save()
+    account.deliver(mail(1))
+
+    Mailbox.objects.filter(channel=channel).update(next_attempt_at=timezone.now())
+    services.mailboxes_poll()
+
+    assert InboundEvent.objects.filter(channel=channel).count() == 1
+    assert "https://outlook.office.com/POP.AccessAsUser.All" in token_calls(oauth_server)[-1]["scope"]
+    assert Channel.objects.get(pk=channel.pk).status == Channel.Status.OK
