@@ -74,6 +74,13 @@ class InboundMessage:
     reply_to_provider_id: str = ""
     subject: str = ""
     thread_refs: tuple[str, ...] = ()  # provider ids this message answers (e-mail References)
+    # Conversation UUID found in a token we put on our outbound messages (e-mail Message-ID):
+    # threads the message when none of `thread_refs` is known.
+    conversation_hint: str = ""
+    # Sent by a machine (auto-reply, out-of-office, bounce, list mail): stored and shown, but it
+    # never reopens a conversation, starts a waiting time, triggers assignment or gets an
+    # automatic answer.
+    automated: bool = False
 
 
 @dataclass(frozen=True)
@@ -166,6 +173,9 @@ class ChannelAdapter:
     # of a longer draft as consecutive messages, so each gets its own provider id and status.
     max_attachments_per_message: ClassVar[int | None] = None
     setup_form: ClassVar[str] = ""  # dotted path of its ChannelSetupForm (channels_app.forms)
+    # Threaded media (e-mail): OutboundMessage.thread_refs carries the provider ids of the
+    # conversation's messages, oldest first, so a reply can name what it answers.
+    threaded: ClassVar[bool] = False
     # Template of the setup instructions shown after saving (callback URL, tokens to paste).
     instructions_template: ClassVar[str] = ""
     # Whether the provider shows the customer that an agent read their messages (mark_read).

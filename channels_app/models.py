@@ -71,6 +71,10 @@ class Channel(models.Model):
         return adapter_class(self.kind).medium
 
 
+def inbound_body_path(instance, filename):
+    return f"inbound/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.bin"
+
+
 class InboundEvent(models.Model):
     """A verified webhook (or fetched mail), stored raw before any processing: never lost.
 
@@ -89,6 +93,8 @@ class InboundEvent(models.Model):
     endpoint = models.CharField(max_length=80)
     dedupe_key = models.CharField(max_length=200)
     body = models.BinaryField()
+    # Large bodies (a mail with attachments) live in file storage; `body` is then empty.
+    body_file = models.FileField(upload_to=inbound_body_path, max_length=255, null=True, blank=True)
     headers = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
@@ -114,6 +120,12 @@ class InboundEvent(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.dedupe_key} ({self.status})"
+
+    def raw_body(self) -> bytes:
+        if self.body_file:
+            with self.body_file.open("rb") as handle:
+                return handle.read()
+        return bytes(self.body)
 
 
 class PendingStatus(models.Model):

@@ -9,6 +9,7 @@ ADAPTERS: dict[str, str] = {
     "api": "channels_app.providers.api.adapter.ApiChannelAdapter",
     "whatsapp": "channels_app.providers.whatsapp.adapter.WhatsAppAdapter",
     "web_widget": "channels_app.providers.web_widget.adapter.WebWidgetAdapter",
+    "email": "channels_app.providers.email.adapter.EmailChannelAdapter",
 }
 
 

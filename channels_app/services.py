@@ -17,6 +17,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -68,7 +69,20 @@ def inbound_event_record(
     *, channel: Channel | None, kind: str, endpoint: str, dedupe_key: str, body: bytes, headers: dict
 ) -> None:
     """Store a verified raw webhook (a duplicate delivery is silently absorbed) and ask for a
-    drain. After this returns the event cannot be lost: answer the provider 200."""
+    drain. After this returns the event cannot be lost: answer the provider 200.
+
+    A body larger than INBOUND_INLINE_BODY_MAX_BYTES (a fetched mail with attachments) goes to
+    file storage and the row points at it."""
+    if len(body) > settings.INBOUND_INLINE_BODY_MAX_BYTES:
+        if InboundEvent.objects.filter(endpoint=endpoint, dedupe_key=dedupe_key[:200]).exists():
+            return  # a re-fetch of what we have: do not store the file again
+        event = InboundEvent(
+            channel=channel, kind=kind, endpoint=endpoint, dedupe_key=dedupe_key[:200], body=b"", headers=headers
+        )
+        event.body_file.save("raw.bin", ContentFile(body), save=False)
+        InboundEvent.objects.bulk_create([event], ignore_conflicts=True)
+        tasks.kick("inbound")
+        return
     # The hottest write in the product: one INSERT ... ON CONFLICT DO NOTHING, no ORM compile.
     table = InboundEvent._meta.db_table
     now = timezone.now()
@@ -156,10 +170,11 @@ def _channel_parts(event: InboundEvent) -> list[tuple[Channel, bytes]]:
     names its channel; an app-level one (one URL for many channels, e.g. one Meta app serving
     many WhatsApp numbers) is split by the adapter and each part routed by a lookup. Parts for
     channels we do not know are acknowledged and logged, not errors."""
+    raw = event.raw_body()
     if event.channel_id is not None:
-        return [(event.channel, bytes(event.body))]
+        return [(event.channel, raw)]
     parts = []
-    for lookup, body in registry.adapter_class(event.kind).route(body=bytes(event.body), endpoint=event.endpoint):
+    for lookup, body in registry.adapter_class(event.kind).route(body=raw, endpoint=event.endpoint):
         channel = Channel.objects.filter(kind=event.kind, is_active=True, **lookup).order_by("id").first()
         if channel is None:
             logger.info("inbound event %s: no active %s channel matches %s; acknowledged", event.pk, event.kind, lookup)
@@ -268,7 +283,7 @@ def message_deliver(*, message: Message) -> bool:
     """One send attempt of a claimed message. Never raises."""
     try:
         adapter = registry.adapter_for(message.channel)
-        result = adapter.send(_outbound(message))
+        result = adapter.send(_outbound(message, threaded=adapter.threaded))
     except ChannelError as exc:
         _send_failed(message, exc)
         return False
@@ -296,7 +311,26 @@ def _send_failed(message: Message, exc: ChannelError) -> None:
         channel_set_status(channel=message.channel, status=Channel.Status.NEEDS_RECONNECT, error=exc.message)
 
 
-def _outbound(message: Message) -> OutboundMessage:
+THREAD_REFS_KEPT = 20
+
+
+def _thread_refs(message: Message) -> tuple[str, ...]:
+    """Provider ids of the conversation's earlier messages in the order we got them (a sender's
+    Date header may be off): the first one (the thread's root) and the latest ones, as e-mail
+    References are usually trimmed."""
+    ids = list(
+        Message.objects.filter(conversation_id=message.conversation_id, id__lt=message.pk)
+        .exclude(provider_message_id="")
+        .filter(private=False)
+        .order_by("id")
+        .values_list("provider_message_id", flat=True)
+    )
+    if len(ids) > THREAD_REFS_KEPT:
+        ids = ids[:1] + ids[-(THREAD_REFS_KEPT - 1) :]
+    return tuple(ids)
+
+
+def _outbound(message: Message, *, threaded: bool = False) -> OutboundMessage:
     conversation = message.conversation
     identity = conversation_services.recipient_identity(conversation)
     return OutboundMessage(
@@ -321,6 +355,7 @@ def _outbound(message: Message) -> OutboundMessage:
         reply_to_provider_id=message.in_reply_to.provider_message_id if message.in_reply_to else "",
         sender_name=message.sender_user.display_name if message.sender_user else "",
         subject=conversation.subject,
+        thread_refs=_thread_refs(message) if threaded else (),
     )
 
 
@@ -402,9 +437,10 @@ def channel_set_status(*, channel: Channel, status: str, error: str) -> None:
 
 def prune_processed_events(*, older_than_days: int = 30) -> int:
     cutoff = timezone.now() - timedelta(days=older_than_days)
-    deleted, _counts = InboundEvent.objects.filter(
-        status=InboundEvent.Status.PROCESSED, processed_at__lt=cutoff
-    ).delete()
+    old = InboundEvent.objects.filter(status=InboundEvent.Status.PROCESSED, processed_at__lt=cutoff)
+    for event in old.exclude(body_file="").exclude(body_file__isnull=True).only("id", "body_file"):
+        event.body_file.delete(save=False)
+    deleted, _counts = old.delete()
     return deleted
 
 

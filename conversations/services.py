@@ -98,6 +98,11 @@ def message_receive(*, channel: Channel, item: InboundMessage, files: list[Store
         lock=True,  # serialise per contact (see docstring)
     )
     contact = resolution.contact
+    duplicate = Message.objects.filter(channel=channel, provider_message_id=item.provider_message_id)
+    if _threaded(channel) and duplicate.exists():
+        # Threaded media open a new conversation for an unthreaded message: check for a
+        # duplicate first, or its empty conversation would outlive the dedupe below.
+        return None
     conversation, created = _conversation_for_inbound(channel=channel, contact=contact, item=item)
     conversation.channel = channel  # already loaded: spare the lookups below
     now = timezone.now()
@@ -126,18 +131,24 @@ def message_receive(*, channel: Channel, item: InboundMessage, files: list[Store
     for stored in files:
         attachment_create(message=message, stored=stored)
 
-    Conversation.objects.filter(pk=conversation.pk).update(
-        updated_at=now,
-        last_activity_at=now,
-        last_inbound_at=now,
-        last_message_preview=preview_of(item.content, item.content_type, [f.name for f in files]),
-        unread_count=F("unread_count") + 1,
-        waiting_since=conversation.waiting_since or happened_at,
-        status=Conversation.Status.OPEN,
-        snoozed_until=None,
-        resolved_at=None,
-    )
-    reopened = not created and conversation.status != Conversation.Status.OPEN
+    updates = {
+        "updated_at": now,
+        "last_activity_at": now,
+        "last_message_preview": preview_of(item.content, item.content_type, [f.name for f in files]),
+        "unread_count": F("unread_count") + 1,
+    }
+    if not item.automated:
+        # A machine's mail (auto-reply, bounce) is shown but wakes nothing: no reopening, no
+        # waiting time, no customer-service window.
+        updates.update(
+            last_inbound_at=now,
+            waiting_since=conversation.waiting_since or happened_at,
+            status=Conversation.Status.OPEN,
+            snoozed_until=None,
+            resolved_at=None,
+        )
+    Conversation.objects.filter(pk=conversation.pk).update(**updates)
+    reopened = not created and not item.automated and conversation.status != Conversation.Status.OPEN
     if created:
         events.publish(events.CONVERSATION_CREATED, **_facts(conversation, contact_id=str(contact.uuid)))
     elif reopened:
@@ -145,31 +156,46 @@ def message_receive(*, channel: Channel, item: InboundMessage, files: list[Store
             events.CONVERSATION_STATUS_CHANGED,
             **_facts(conversation, previous_status=conversation.status, status=Conversation.Status.OPEN),
         )
+    extra = {"automated": True} if item.automated else {}
     events.publish(
         events.MESSAGE_RECEIVED,
-        **_message_facts(message, contact_id=str(contact.uuid), contact_name=str(contact.display_name)[:80]),
+        **_message_facts(message, contact_id=str(contact.uuid), contact_name=str(contact.display_name)[:80], **extra),
     )
     from channels_app.registry import adapter_for
 
-    if adapter_for(channel).should_auto_assign(
+    # Auto-replies and list mail never pull an agent in; otherwise the channel decides (a bot
+    # in front of the web widget holds new conversations until it hands over).
+    if not item.automated and adapter_for(channel).should_auto_assign(
         conversation=conversation, message=message, created=created, reopened=reopened
     ):
         assignment.conversation_auto_assign(conversation=conversation)
     return message
 
 
+def _threaded(channel: Channel) -> bool:
+    from channels_app.registry import adapter_class
+
+    return adapter_class(channel.kind).threaded
+
+
 def _conversation_for_inbound(*, channel: Channel, contact: Contact, item: InboundMessage):
-    if item.thread_refs:
-        # E-mail and other threaded media: the conversation of the message this one answers.
+    if item.thread_refs or _threaded(channel):
+        # E-mail and other threaded media: the conversation of the message this one answers;
+        # a message that answers nothing we know starts a new conversation.
         referenced = (
             Message.objects.filter(channel=channel, provider_message_id__in=item.thread_refs)
             .select_related("conversation")
             .order_by("-created_at")
             .first()
+            if item.thread_refs
+            else None
         )
         if referenced is not None:
             return referenced.conversation, False
         current = None
+        if item.conversation_hint:
+            # Our token survived where the references did not (a client that trimmed them).
+            current = Conversation.objects.filter(channel=channel, uuid=item.conversation_hint).first()
     else:
         current = (
             Conversation.objects.filter(channel=channel, contact=contact)

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "monitoring",
     "webhooks",
     "channels_app.providers.web_widget",
+    "channels_app.providers.email",
 ]
 
 MIDDLEWARE = [
@@ -287,6 +288,26 @@ WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 WEBHOOK_RETRY_WINDOW_SECONDS = env.int("WEBHOOK_RETRY_WINDOW_SECONDS", default=3 * 24 * 3600)
 WEBHOOK_BATCH_SIZE = env.int("WEBHOOK_BATCH_SIZE", default=20)
 WEBHOOK_DELIVERY_RETENTION_DAYS = env.int("WEBHOOK_DELIVERY_RETENTION_DAYS", default=30)
+
+# --- E-mail channel (channels_app.providers.email) -------------------------------------------
+# OAuth apps for XOAUTH2 mailboxes (Google Workspace/Gmail, Microsoft 365). Redirect URI to
+# register: PUBLIC_BASE_URL + /channels/email/oauth/callback/
+EMAIL_OAUTH_CLIENTS = {
+    "google": {
+        "client_id": env("EMAIL_GOOGLE_CLIENT_ID", default=""),
+        "client_secret": env("EMAIL_GOOGLE_CLIENT_SECRET", default=""),
+    },
+    "microsoft": {
+        "client_id": env("EMAIL_MICROSOFT_CLIENT_ID", default=""),
+        "client_secret": env("EMAIL_MICROSOFT_CLIENT_SECRET", default=""),
+        "tenant": env("EMAIL_MICROSOFT_TENANT", default="common"),
+    },
+}
+EMAIL_CHANNEL_TIMEOUT_SECONDS = env.float("EMAIL_CHANNEL_TIMEOUT_SECONDS", default=30.0)
+EMAIL_MAX_MESSAGE_BYTES = env.int("EMAIL_MAX_MESSAGE_BYTES", default=40 * 1024 * 1024)
+EMAIL_POLL_BATCH = env.int("EMAIL_POLL_BATCH", default=200)  # mails per poll; the rest next poll
+# Raw events larger than this are kept in file storage instead of the database row.
+INBOUND_INLINE_BODY_MAX_BYTES = env.int("INBOUND_INLINE_BODY_MAX_BYTES", default=256 * 1024)
 
 # --- Mail -----------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("channels_app.urls")),
     path("", include("channels_app.providers.whatsapp.urls")),
     path("", include("channels_app.providers.web_widget.urls")),
+    path("channels/email/", include("channels_app.providers.email.urls")),
     path("", include("conversations.urls")),
     path("", include("omnichannel.console_urls")),
 ]
