@@ -185,7 +185,7 @@ def bench_processing(channel_uuid, backlog=20000, contacts=4000):
         "InboundEvent.objects.bulk_create(rows, batch_size=2000); print(len(rows))"
     )
     shell(code)
-    worker = start(sys.executable, "manage.py", "qcluster", Q_WORKERS="2")
+    worker = start(sys.executable, "manage.py", "qcluster", Q_WORKERS=os.environ.get("Q_WORKERS", "2"))
     started = time.monotonic()
     try:
         time.sleep(1.0)

@@ -102,6 +102,9 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     _db.setdefault("OPTIONS", {})
+    # Server-side parameters let psycopg prepare statements it sees repeatedly: on the hot paths
+    # PostgreSQL's planning costs more than executing the query.
+    _db["OPTIONS"].setdefault("server_side_binding", env.bool("DATABASE_SERVER_SIDE_BINDING", default=True))
     if RUNNING_ASGI and env.bool("DATABASE_POOL", default=True):
         # Django's docs advise against persistent connections under ASGI; a pool reuses them.
         _db["CONN_MAX_AGE"] = 0
