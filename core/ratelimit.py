@@ -46,7 +46,8 @@ _script = None
 class Decision:
     limit: int
     count: int
-    reset_at: int  # Unix time (seconds) when the window ends
+    reset_at: int  # Unix time (seconds) when the window ends, rounded up for the header
+    ends: float  # the exact end, for Retry-After (rounding both ways could say 61 s of a 60 s window)
 
     @property
     def allowed(self) -> bool:
@@ -58,7 +59,7 @@ class Decision:
 
     @property
     def retry_after(self) -> int:
-        return max(1, self.reset_at - int(time.time()))
+        return max(1, math.ceil(self.ends - time.time()))
 
     def headers(self) -> dict[str, str]:
         headers = {
@@ -75,7 +76,7 @@ def hit(bucket: str, *, limit: int, window: int, cost: int = 1) -> Decision:
     """Count one request (or `cost`) against `bucket` and say whether it is within `limit`."""
     key = f"ratelimit:{bucket}"
     count, ends = _hit_redis(key, window, cost) if settings.REDIS_URL else _hit_cache(key, window, cost)
-    return Decision(limit=limit, count=count, reset_at=math.ceil(ends))
+    return Decision(limit=limit, count=count, reset_at=math.ceil(ends), ends=ends)
 
 
 def _hit_redis(key: str, window: int, cost: int) -> tuple[int, float]:
