@@ -13,6 +13,7 @@ result. Retries reuse the message's idempotency key, so a provider that honours 
 import json
 import logging
 import time
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import timedelta
 
@@ -110,8 +111,13 @@ def inbound_drain() -> int:
     """Process due inbound events in batches until none is left. Returns how many were applied."""
     tasks.drain_started("inbound")
     deadline = time.monotonic() + DRAIN_SECONDS
-    done = 0
     due = claims.due_or_expired(pending_status=InboundEvent.Status.PENDING, claimed_status=InboundEvent.Status.PROCESSING)
+    with _commits_without_waiting_for_disk():
+        return _drain_inbound(due=due, deadline=deadline)
+
+
+def _drain_inbound(*, due, deadline: float) -> int:
+    done = 0
     while True:
         ids = claims.claim_batch(
             InboundEvent.objects.all(),
@@ -129,8 +135,54 @@ def inbound_drain() -> int:
         if len(ids) == settings.INBOUND_BATCH_SIZE:
             # A full batch means a backlog: ask for another drain so a second worker joins in.
             tasks.kick_now("inbound")
-        for event in InboundEvent.objects.filter(id__in=ids).select_related("channel").order_by("id"):
-            done += inbound_event_process(event=event)
+        done += _apply_batch(list(InboundEvent.objects.filter(id__in=ids).select_related("channel").order_by("id")))
+
+
+def _apply_batch(events: list[InboundEvent]) -> int:
+    """Apply claimed events: the common case (a plain message from a known contact to an open
+    conversation) for the whole batch in one transaction, everything else one event at a time.
+    If the batch transaction fails, its events take the one-at-a-time path, which records
+    errors per event. Returns how many events were applied."""
+    common, rest = [], []
+    for event in events:
+        simple = _simple_message(event)
+        (common if simple else rest).append((event, simple))
+    done = 0
+    if common:
+        try:
+            with transaction.atomic():
+                outcomes = conversation_services.messages_receive_known(items=[simple for _event, simple in common])
+                handled = [event.pk for (event, _simple), outcome in zip(common, outcomes, strict=True) if outcome is not None]
+                InboundEvent.objects.filter(pk__in=handled).update(
+                    status=InboundEvent.Status.PROCESSED, processed_at=timezone.now(), last_error="", lease_until=None
+                )
+            done += len(handled)
+            rest += [pair for pair, outcome in zip(common, outcomes, strict=True) if outcome is None]
+        except Exception:
+            logger.warning("batch apply failed; applying its %s events one by one", len(common), exc_info=True)
+            rest += common
+    for event, _simple in sorted(rest, key=lambda pair: pair[0].pk):
+        done += inbound_event_process(event=event)
+    return done
+
+
+def _simple_message(event: InboundEvent) -> tuple[Channel, InboundMessage] | None:
+    """The event's one message, if it can take the batch path: a per-channel webhook carrying
+    exactly one plain message, on a channel whose rules need nothing special per message."""
+    from channels_app.adapters import ChannelAdapter
+
+    if event.channel_id is None or event.status != InboundEvent.Status.PROCESSING:
+        return None
+    try:
+        adapter = registry.adapter_for(event.channel)
+        if adapter.threaded or type(adapter).should_auto_assign is not ChannelAdapter.should_auto_assign:
+            return None
+        items = adapter.parse(event.raw_body(), event.headers)
+    except Exception:
+        return None  # the one-at-a-time path records the error
+    if len(items) != 1 or type(items[0]) is not InboundMessage or items[0].attachments:
+        return None
+    return event.channel, items[0]
 
 
 def _release(model, ids: list[int], status: str) -> None:
@@ -153,7 +205,6 @@ def inbound_event_process(*, event: InboundEvent) -> bool:
                 for item in adapter.parse(body, event.headers)
             ]
         with transaction.atomic():
-            _commit_without_waiting_for_disk()
             for adapter, item, files in items:
                 _apply(adapter, item, files)
             InboundEvent.objects.filter(pk=event.pk).update(
@@ -184,13 +235,24 @@ def _channel_parts(event: InboundEvent) -> list[tuple[Channel, bytes]]:
     return parts
 
 
-def _commit_without_waiting_for_disk() -> None:
-    """Applying an event need not wait for its commit to reach the disk: the raw event was
-    committed durably when it arrived, so if a crash loses this commit the event is still not
-    `processed` and is simply applied again (idempotently) when its lease ends."""
-    if connection.vendor == "postgresql":
+@contextmanager
+def _commits_without_waiting_for_disk():
+    """Applying events need not wait for each commit to reach the disk: the raw event was
+    committed durably when it arrived, so if a crash loses an apply's commit the event is still
+    not `processed` and is applied again (idempotently) when its lease ends."""
+    postgres = connection.vendor == "postgresql"
+    if postgres:
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        if postgres:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("RESET synchronous_commit")
+            except Exception:  # a broken connection is discarded anyway
+                logger.debug("could not reset synchronous_commit", exc_info=True)
 
 
 def _apply(adapter, item, files: list[StoredFile]) -> None:

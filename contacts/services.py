@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from contacts import identities
 from contacts.models import Contact, ContactIdentity
 from core import events
+from core.db import insert_unless_conflict
 from core.exceptions import ApplicationError, Conflict
 
 
@@ -54,23 +55,17 @@ def contact_resolve(
     if contact is not None and lock:
         Contact.objects.select_for_update().filter(pk=contact.pk).values_list("pk", flat=True).first()
     created = contact is None
-    try:
-        with transaction.atomic():
-            if contact is None:
-                contact = Contact.objects.create(
-                    name=name[:255],
-                    email=_safe(identities.normalize_email, email),
-                    phone=_safe(identities.normalize_phone, phone)
-                    or (normalized if medium in identities.PHONE_MEDIA else ""),
-                )
-                if medium == "email":
-                    contact.email = normalized
-                    contact.save(update_fields=["email"])
-            identity = ContactIdentity.objects.create(
-                contact=contact, medium=medium, address=normalized, provider_address=provider_address
-            )
-    except IntegrityError:
-        # Another worker created this identity first: theirs wins.
+    if contact is None:
+        contact = Contact.objects.create(
+            name=name[:255],
+            email=normalized if medium == "email" else _safe(identities.normalize_email, email),
+            phone=_safe(identities.normalize_phone, phone) or (normalized if medium in identities.PHONE_MEDIA else ""),
+        )
+    identity = ContactIdentity(contact=contact, medium=medium, address=normalized, provider_address=provider_address)
+    if not insert_unless_conflict(identity, conflict_fields=("medium", "address")):
+        # Another worker created this identity first: theirs wins, and our new contact goes.
+        if created:
+            Contact.objects.filter(pk=contact.pk).delete()
         identity = _identity(medium, normalized, lock=lock)
         return Resolution(contact=identity.contact, identity=identity, created=False)
     if created:

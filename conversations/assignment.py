@@ -18,8 +18,9 @@ from channels_app.models import Channel
 from conversations.models import Conversation
 
 
-def conversation_auto_assign(*, conversation: Conversation) -> User | None:
-    """Assign a conversation by its channel's rules. Must run inside a transaction."""
+def conversation_auto_assign(*, conversation: Conversation, returning_contact: bool = True) -> User | None:
+    """Assign a conversation by its channel's rules. Must run inside a transaction.
+    `returning_contact=False` (a contact created just now) skips looking for a previous agent."""
     from conversations.services import conversation_assign
 
     channel = conversation.channel
@@ -28,16 +29,21 @@ def conversation_auto_assign(*, conversation: Conversation) -> User | None:
     candidates = _lock_candidates(channel)
     if not candidates:
         return None
-    loads = dict(
-        Conversation.objects.filter(assignee__in=candidates, status=Conversation.Status.OPEN)
-        .exclude(pk=conversation.pk)
-        .values_list("assignee")
-        .annotate(n=Count("id"))
-    )
+    loads = {}
+    if channel.assignment_strategy == Channel.Assignment.LEAST_LOADED or any(
+        u.max_open_conversations for u in candidates
+    ):
+        # Counting open conversations is the costly part: only when a capacity or the strategy needs it.
+        loads = dict(
+            Conversation.objects.filter(assignee__in=candidates, status=Conversation.Status.OPEN)
+            .exclude(pk=conversation.pk)
+            .values_list("assignee")
+            .annotate(n=Count("id"))
+        )
     available = [u for u in candidates if not u.max_open_conversations or loads.get(u.pk, 0) < u.max_open_conversations]
     if not available:
         return None
-    chosen = _sticky_choice(conversation, available) if channel.sticky_assignment else None
+    chosen = _sticky_choice(conversation, available) if channel.sticky_assignment and returning_contact else None
     if chosen is None:
         if channel.assignment_strategy == Channel.Assignment.LEAST_LOADED:
             chosen = min(available, key=lambda u: (loads.get(u.pk, 0), u.pk))
