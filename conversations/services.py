@@ -201,7 +201,7 @@ def messages_receive_known(*, items: list[tuple[Channel, InboundMessage]]) -> li
     list(Contact.objects.filter(pk__in=contact_ids).order_by("pk").select_for_update().values_list("pk", flat=True))
     current: dict[tuple[int, int], Conversation] = {}
     for conversation in (
-        Conversation.objects.filter(contact_id__in=contact_ids, channel_id__in={c.pk for c, _ in items})
+        Conversation.objects.filter(contact_id__in=contact_ids, channel_id__in={channel.pk for channel, _item in items})
         .exclude(status=Conversation.Status.RESOLVED)
         .order_by("last_activity_at", "pk")
     ):
@@ -248,7 +248,7 @@ def messages_receive_known(*, items: list[tuple[Channel, InboundMessage]]) -> li
             results[index] = True
             by_conversation.setdefault(message.conversation.pk, []).append(message)
     _conversations_bump(now=now, groups=list(by_conversation.values()))
-    for index, message, contact in batch:
+    for _index, message, contact in batch:
         if id(message) in inserted:
             events.publish(
                 events.MESSAGE_RECEIVED,

@@ -173,7 +173,8 @@ def test_a_visitor_and_an_agent_chat_live_across_origins_with_history_and_images
     expect(agent.locator("#timeline .msg.out .tick.read")).to_have_count(1, timeout=8000)  # the visitor read it
 
     # The visitor types too: the agent sees it.
-    chat.locator("#text").type("Obri")
+    # Typing indicators are best effort and repeat while the visitor keeps typing.
+    chat.locator("#text").press_sequentially("Obrigada, já vou", delay=250)
     expect(agent.locator("#typing")).to_contain_text("Maria Souza", timeout=8000)
 
     # An image from the visitor, with a preview before sending.

@@ -7,13 +7,12 @@ import threading
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from channels_app import services
 from channels_app.models import InboundEvent
 from conversations.models import Conversation, Message
 from tests.factories import receive
-from tests.helpers import capture_events, inbound_message, post_api_webhook
+from tests.helpers import capture_events, inbound_message
 
 
 def _queue(channel, payloads):
