@@ -19,16 +19,20 @@ def signed_webhook_bodies(secret: str, count: int, *, prefix: str, contacts: int
         yield body, "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-async def _read_response(reader) -> int:
+async def _read_response(reader) -> tuple[int, bool]:
+    """(status, whether the server closes the connection after this answer)."""
     head = await reader.readuntil(b"\r\n\r\n")
     status = int(head.split(b" ", 2)[1])
-    length = 0
+    length, closes = 0, False
     for line in head.split(b"\r\n"):
-        if line.lower().startswith(b"content-length:"):
+        lower = line.lower()
+        if lower.startswith(b"content-length:"):
             length = int(line.split(b":", 1)[1])
+        elif lower.startswith(b"connection:") and b"close" in lower:
+            closes = True
     if length:
         await reader.readexactly(length)
-    return status
+    return status, closes
 
 
 def _request(host, port, path, body, signature) -> bytes:
@@ -64,13 +68,16 @@ async def open_loop(host, port, path, *, bodies, rate: int, seconds: int, connec
                 try:
                     writer.write(_request(host, port, path, body, signature))
                     await writer.drain()
-                    status = await _read_response(reader)
+                    status, closes = await _read_response(reader)
                     break
                 except (asyncio.IncompleteReadError, ConnectionError):
                     writer.close()
                     reader, writer = await asyncio.open_connection(host, port)
             else:
-                status = 0
+                status, closes = 0, True
+            if closes:  # gunicorn's sync workers answer and hang up: open the next one now
+                writer.close()
+                reader, writer = await asyncio.open_connection(host, port)
             done = time.monotonic()
             latencies.append((done - due) * 1000)
             statuses[status] = statuses.get(status, 0) + 1
@@ -110,7 +117,7 @@ async def websocket_latency(*, http, ws_url, cookie, secret, rate, seconds):
 
         listener = asyncio.create_task(listen())
         await open_loop(
-            host, port, path, bodies=signed_webhook_bodies(secret, rate * seconds, prefix="lat", contacts=rate * seconds),
+            host, port, path, bodies=signed_webhook_bodies(secret, rate * seconds, prefix="lat", contacts=rate * seconds // 5),
             rate=rate, seconds=seconds, connections=8, on_accept=lambda pid, t: accepted.__setitem__(pid, t),
         )
         await asyncio.sleep(5)

@@ -40,34 +40,47 @@ def broadcast(groups: list[str], message: dict) -> None:
 
         RelayedMessage.objects.create(groups=groups, message=message)
         return
-    # Fire and forget: one loop thread sends in order; live delivery is best effort by design
-    # (clients resync on reconnect), so the caller does not wait for Redis.
-    future = asyncio.run_coroutine_threadsafe(_send_all(get_channel_layer(), groups, message), _sender_loop())
-    future.add_done_callback(_log_failure)
-
-
-def _log_failure(future) -> None:
-    if not future.cancelled() and future.exception() is not None:
-        logger.warning("live broadcast failed: %r", future.exception())
+    # The caller does not wait for Redis: live delivery is best effort by design (clients
+    # resync on reconnect). One task in the sender thread sends in order, one at a time, so a
+    # burst of events neither reorders nor opens more connections than the layer allows.
+    loop, queue = _sender()
+    loop.call_soon_threadsafe(queue.put_nowait, (groups, message))
 
 
 # async_to_sync would build an event loop (and new Redis connections) for every call; a worker
 # broadcasting hundreds of events a second keeps one loop in a thread of its own instead.
-_loops: dict[int, asyncio.AbstractEventLoop] = {}
-_loops_lock = threading.Lock()
+_senders: dict[int, tuple[asyncio.AbstractEventLoop, asyncio.Queue]] = {}
+_senders_lock = threading.Lock()
+SENDER_QUEUE_LIMIT = 10_000
 
 
-def _sender_loop() -> asyncio.AbstractEventLoop:
+def _sender() -> tuple[asyncio.AbstractEventLoop, asyncio.Queue]:
     pid = os.getpid()  # a forked worker needs a loop (and thread) of its own
-    loop = _loops.get(pid)
-    if loop is None:
-        with _loops_lock:
-            loop = _loops.get(pid)
-            if loop is None:
+    sender = _senders.get(pid)
+    if sender is None:
+        with _senders_lock:
+            sender = _senders.get(pid)
+            if sender is None:
                 loop = asyncio.new_event_loop()
-                threading.Thread(target=loop.run_forever, name="realtime-sender", daemon=True).start()
-                _loops[pid] = loop
-    return loop
+                queue: asyncio.Queue = asyncio.Queue(maxsize=SENDER_QUEUE_LIMIT)
+                threading.Thread(target=_run_sender, args=(loop, queue), name="realtime-sender", daemon=True).start()
+                sender = _senders[pid] = (loop, queue)
+    return sender
+
+
+def _run_sender(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue) -> None:
+    asyncio.set_event_loop(loop)
+    loop.run_until_complete(_send_forever(queue))
+
+
+async def _send_forever(queue: asyncio.Queue) -> None:
+    layer = get_channel_layer()
+    while True:
+        groups, message = await queue.get()
+        try:
+            await _send_all(layer, groups, message)
+        except Exception as exc:
+            logger.warning("live broadcast failed: %r", exc)
 
 
 async def broadcast_from_socket(groups: list[str], message: dict) -> None:
