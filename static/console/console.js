@@ -136,13 +136,37 @@
     if (stick || !existing) scrollToBottom();
   }
 
+  // A live update must not snatch a menu from under the agent's pointer: while a popover of the
+  // header (snooze, labels) is open, the refresh waits until it closes.
+  let headerRefreshPending = null;
+  document.addEventListener(
+    "toggle",
+    (e) => {
+      if (e.target.open || !headerRefreshPending || !e.target.closest("#conv-header")) return;
+      const id = headerRefreshPending;
+      headerRefreshPending = null;
+      refreshHeader(id);
+    },
+    true
+  );
+
   async function refreshHeader(conversationId) {
     const header = document.getElementById("conv-header");
     if (!header) return;
+    if (header.querySelector("details[open]")) {
+      headerRefreshPending = conversationId;
+      return;
+    }
     const html = await fragment(`/conversations/${conversationId}/header/`);
     if (html) {
+      const current = document.getElementById("conv-header");
+      if (!current) return;
+      if (current.querySelector("details[open]")) {
+        headerRefreshPending = conversationId;
+        return;
+      }
       const fresh = fromHTML(html);
-      header.replaceWith(fresh);
+      current.replaceWith(fresh);
       htmx.process(fresh);
     }
   }
