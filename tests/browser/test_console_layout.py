@@ -151,3 +151,19 @@ def test_snoozing_with_a_preset_and_seeing_a_refusal_beside_the_header(browser, 
     expect(page.locator(".conv-header .status")).to_have_text("Snoozed")
     expect(page.locator("#header-error")).to_be_empty()
     page.close()
+
+
+def test_scrolling_the_list_loads_the_next_page(browser, app_server, ana):
+    channel, _ = ana
+    for i in range(30):
+        receive(channel, sender_id=f"c{i}", text=f"Pedido {i}", name=f"Cliente {i:02d}")
+    page = browser.new_page(viewport=DESKTOP)
+    sign_in(page, app_server, "ana", PASSWORD)
+    page.goto(f"{app_server}/inbox/?view=all")
+    expect(page.locator(".row")).to_have_count(25)
+
+    page.locator("#conversation-list").evaluate("list => list.scrollTop = list.scrollHeight")
+
+    expect(page.locator(".row")).to_have_count(30)
+    expect(page.locator(".more")).to_have_count(0)
+    page.close()

@@ -258,3 +258,20 @@ def test_search_without_words_explains_what_it_searches(client, personas, agent)
     page = client.get("/search/").content.decode()
 
     assert "Searches the messages (private notes included)" in page
+
+
+def test_the_load_more_control_is_a_button_that_loads_when_it_scrolls_into_the_list(client, personas, agent):
+    for i in range(26):
+        receive(personas.channel_a, sender_id=f"many-{i}")
+
+    page = client.get("/inbox/?view=all").content.decode()
+
+    more = re.search(r'<li class="more">.*?</li>', page, re.S).group(0)
+    assert "<button" in more and "Load more conversations" in more
+    # The list scrolls inside its pane: `revealed` (window scrolling) never fires there.
+    assert 'hx-trigger="click, intersect once root:#conversation-list"' in more
+
+
+def test_an_empty_list_says_where_to_look(client, personas, agent):
+    assert "Nothing is assigned to you right now" in client.get("/inbox/?view=mine").content.decode()
+    assert "Other filters may show more." in client.get("/inbox/?view=all&status=resolved").content.decode()
