@@ -118,3 +118,9 @@ def tel_href(phone: str) -> str:
     text = str(phone or "")
     digits = "".join(ch for ch in text if ch.isdigit())
     return f"tel:{'+' if text.strip().startswith('+') else ''}{digits}"
+
+
+@register.filter
+def fields_with_errors(form) -> list:
+    """The visible fields of a bound form that failed validation, for the summary at its top."""
+    return [field for field in form.visible_fields() if field.errors]

@@ -234,6 +234,9 @@ def test_form_help_and_errors_are_tied_to_their_inputs(client, personas, admin):
     assert described == ["id_url_helptext", "id_url_error"]
     assert 'id="id_url_helptext"' in page and 'id="id_url_error"' in page
     assert re.search(r'<fieldset class="field[^"]*">\s*<legend>Events', page)
+    # A summary at the top of the form, announced once, links to each field to fix.
+    summary = re.search(r'<div class="form-errors" role="alert">(.*?)</div>', page, re.S).group(1)
+    assert "Some fields need your attention:" in summary and '<a href="#id_url">URL</a>' in summary
 
 
 def test_the_account_menu_offers_availability_language_profile_and_sign_out(client, personas, agent):
@@ -275,3 +278,25 @@ def test_the_load_more_control_is_a_button_that_loads_when_it_scrolls_into_the_l
 def test_an_empty_list_says_where_to_look(client, personas, agent):
     assert "Nothing is assigned to you right now" in client.get("/inbox/?view=mine").content.decode()
     assert "Other filters may show more." in client.get("/inbox/?view=all&status=resolved").content.decode()
+
+
+def test_testing_a_sandbox_api_channel_without_a_callback_url_succeeds(client, personas, admin):
+    from channels_app.models import Channel
+
+    Channel.objects.filter(pk=personas.channel_a.pk).update(settings={"sandbox": True})
+
+    page = client.post(f"/settings/channels/{personas.channel_a.uuid}/check/", follow=True).content.decode()
+
+    assert "Connection works. Sandbox: outgoing messages are accepted inside the product." in page
+    personas.channel_a.refresh_from_db()
+    assert personas.channel_a.status == "ok"
+
+
+def test_testing_an_api_channel_without_a_callback_url_says_what_is_missing(client, personas, admin):
+    from channels_app.models import Channel
+
+    Channel.objects.filter(pk=personas.channel_a.pk).update(settings={})
+
+    page = client.post(f"/settings/channels/{personas.channel_a.uuid}/check/", follow=True).content.decode()
+
+    assert "Connection failed: No callback URL configured." in page
