@@ -21,7 +21,9 @@ def channel_list(request):
         "channels_app/channel_list.html",
         {
             "channels": channels,
-            "kinds_with_media": [(kind, label, registry.adapter_class(kind).medium) for kind, label in registry.kinds()],
+            "kinds_with_media": [
+                (kind, label, registry.adapter_class(kind).medium) for kind, label in registry.kinds()
+            ],
             "nav": "settings",
             "section": "channels",
         },

@@ -88,9 +88,8 @@ def contact_detail(request, contact_uuid):
     merge_query = request.GET.get("merge_q", "").strip()[:100]
     merge_candidates = []
     if merge_query:
-        merge_candidates = list(
-            _matching(selectors.contacts_for_user(request.user).exclude(pk=contact.pk), merge_query).order_by("name", "pk")[:20]
-        )
+        others = selectors.contacts_for_user(request.user).exclude(pk=contact.pk)
+        merge_candidates = list(_matching(others, merge_query).order_by("name", "pk")[:20])
     conversations = (
         selectors.conversations_for_user(request.user).filter(contact=contact).select_related("channel", "assignee").order_by("-last_activity_at")[:50]
     )

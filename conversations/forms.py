@@ -91,4 +91,3 @@ def _uuid_or_none(value: str):
         return uuid.UUID(value)
     except ValueError:
         return None
-

@@ -265,6 +265,10 @@ def message_fragment(request, message_uuid):
     return render(request, "conversations/_message.html", {"message": message, "conversation": message.conversation})
 
 
+def _form_errors(form) -> str:
+    return " ".join(e for errors in form.errors.values() for e in errors)
+
+
 def _error(request, message: str, status: int = 422, target: str = "#composer-error"):
     """The reason an action was refused, shown next to what the agent used: under the composer,
     or under the header's actions (`target="#header-error"`)."""
@@ -335,7 +339,7 @@ def conversation_assign(request, conversation_uuid):
     conversation = selectors.conversation_get_for_user(user=request.user, uuid=conversation_uuid)
     form = AssignForm(request.POST, channel=conversation.channel, user=request.user)
     if not form.is_valid():
-        return _error(request, " ".join(e for errors in form.errors.values() for e in errors), status=400, target="#header-error")
+        return _error(request, _form_errors(form), status=400, target="#header-error")
     services.conversation_assign(
         conversation=conversation, assignee=form.cleaned_data["assignee"], team=form.cleaned_data["team"], by=request.user
     )
@@ -348,7 +352,7 @@ def conversation_status(request, conversation_uuid):
     conversation = selectors.conversation_get_for_user(user=request.user, uuid=conversation_uuid)
     form = StatusForm(request.POST)
     if not form.is_valid():
-        return _error(request, " ".join(e for errors in form.errors.values() for e in errors), status=400, target="#header-error")
+        return _error(request, _form_errors(form), status=400, target="#header-error")
     try:
         services.conversation_set_status(
             conversation=conversation,

@@ -21,7 +21,11 @@ DESKTOP = {"width": 1440, "height": 900}
 def ana():
     channel = make_api_channel("Loja", sandbox=True)
     user = account_services.user_create(
-        username="ana", email="ana@example.com", password=PASSWORD, first_name="Ana", availability="online",
+        username="ana",
+        email="ana@example.com",
+        password=PASSWORD,
+        first_name="Ana",
+        availability="online",
         role=User.Role.ADMIN,
     )
     account_services.inbox_members_set(channel=channel, users=[user])
@@ -58,7 +62,9 @@ def test_on_a_phone_the_list_and_the_conversation_take_turns(browser, app_server
     page.close()
 
 
-@pytest.mark.parametrize("path", ["/contacts/", "/settings/channels/", "/settings/webhooks/", "/search/?q=oi", "/profile/"])
+@pytest.mark.parametrize(
+    "path", ["/contacts/", "/settings/channels/", "/settings/webhooks/", "/search/?q=oi", "/profile/"]
+)
 def test_pages_fit_a_phone_screen(browser, app_server, ana, path):
     page = browser.new_page(viewport=PHONE)
     sign_in(page, app_server, "ana", PASSWORD)
