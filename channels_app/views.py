@@ -19,7 +19,14 @@ def channel_list(request):
     return render(
         request,
         "channels_app/channel_list.html",
-        {"channels": channels, "kinds": registry.kinds(), "nav": "settings", "section": "channels"},
+        {
+            "channels": channels,
+            "kinds_with_media": [
+                (kind, label, registry.adapter_class(kind).medium) for kind, label in registry.kinds()
+            ],
+            "nav": "settings",
+            "section": "channels",
+        },
     )
 
 

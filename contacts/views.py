@@ -24,11 +24,7 @@ PAGE_SIZE = 50
 @login_required
 def contact_list(request):
     query = request.GET.get("q", "").strip()
-    contacts = selectors.contacts_for_user(request.user).order_by("-updated_at", "-pk")
-    if query:
-        contacts = contacts.filter(
-            Q(name__icontains=query) | Q(email__icontains=query) | Q(phone__contains=query) | Q(identities__address__icontains=query)
-        ).distinct()
+    contacts = _matching(selectors.contacts_for_user(request.user).order_by("-updated_at", "-pk"), query)
     at, before_id = parse_datetime(request.GET.get("before_at", "")), request.GET.get("before_id", "")
     if at is not None and before_id.isdigit():
         contacts = contacts.filter(Q(updated_at__lt=at) | Q(updated_at=at, pk__lt=int(before_id)))
@@ -40,6 +36,14 @@ def contact_list(request):
     return render(
         request, "contacts/contact_list.html", {"contacts": page, "query": query, "next_query": next_query, "nav": "contacts"}
     )
+
+
+def _matching(contacts, query: str):
+    if not query:
+        return contacts
+    return contacts.filter(
+        Q(name__icontains=query) | Q(email__icontains=query) | Q(phone__contains=query) | Q(identities__address__icontains=query)
+    ).distinct()
 
 
 def _visible(request, contact_uuid):
@@ -80,6 +84,12 @@ def contact_detail(request, contact_uuid):
         services.contact_update(contact=contact, **form.cleaned_data)
         messages.success(request, _("Contact saved."))
         return redirect("console:contact", contact_uuid=contact.uuid)
+    # Merge: find the other contact by name, e-mail or phone instead of pasting its id.
+    merge_query = request.GET.get("merge_q", "").strip()[:100]
+    merge_candidates = []
+    if merge_query:
+        others = selectors.contacts_for_user(request.user).exclude(pk=contact.pk)
+        merge_candidates = list(_matching(others, merge_query).order_by("name", "pk")[:20])
     conversations = (
         selectors.conversations_for_user(request.user).filter(contact=contact).select_related("channel", "assignee").order_by("-last_activity_at")[:50]
     )
@@ -89,7 +99,8 @@ def contact_detail(request, contact_uuid):
         {
             "contact": contact,
             "form": form,
-            "merge": MergeForm(),
+            "merge_query": merge_query,
+            "merge_candidates": merge_candidates,
             "identities": contact.identities.all(),
             "conversations": conversations,
             "start_links": _start_links(request.user, contact),

@@ -1,4 +1,5 @@
 import uuid
+from datetime import timedelta
 
 from django import forms
 from django.utils import timezone
@@ -46,12 +47,32 @@ class AssignForm(forms.Form):
         return team
 
 
+def snooze_preset_until(preset: str, *, now):
+    """The moment a snooze preset means, from `now` in the agent's time zone: in an hour,
+    tomorrow at 9:00, next Monday at 9:00."""
+    if preset == "1h":
+        return now + timedelta(hours=1)
+    morning = now.replace(hour=9, minute=0, second=0, microsecond=0)
+    if preset == "tomorrow":
+        return morning + timedelta(days=1)
+    return morning + timedelta(days=7 - now.weekday())  # next_week: the coming Monday
+
+
 class StatusForm(forms.Form):
-    status = forms.ChoiceField(choices=Conversation.Status.choices)
+    status = forms.ChoiceField(choices=Conversation.Status.choices, required=False)
     snoozed_until = forms.DateTimeField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    snooze_for = forms.ChoiceField(
+        choices=[("1h", _("For 1 hour")), ("tomorrow", _("Until tomorrow")), ("next_week", _("Until next Monday"))],
+        required=False,
+    )
 
     def clean(self):
         data = super().clean()
+        if data.get("snooze_for"):
+            data["status"] = Conversation.Status.SNOOZED
+            data["snoozed_until"] = snooze_preset_until(data["snooze_for"], now=timezone.localtime())
+        if not data.get("status"):
+            raise forms.ValidationError(_("Choose a status."))
         if data.get("status") == Conversation.Status.SNOOZED:
             until = data.get("snoozed_until")
             if until is None:
@@ -70,4 +91,3 @@ def _uuid_or_none(value: str):
         return uuid.UUID(value)
     except ValueError:
         return None
-

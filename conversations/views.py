@@ -265,9 +265,15 @@ def message_fragment(request, message_uuid):
     return render(request, "conversations/_message.html", {"message": message, "conversation": message.conversation})
 
 
-def _error(request, message: str, status: int = 422):
+def _form_errors(form) -> str:
+    return " ".join(e for errors in form.errors.values() for e in errors)
+
+
+def _error(request, message: str, status: int = 422, target: str = "#composer-error"):
+    """The reason an action was refused, shown next to what the agent used: under the composer,
+    or under the header's actions (`target="#header-error"`)."""
     response = render(request, "conversations/_error.html", {"error": message}, status=status)
-    response["HX-Retarget"] = "#composer-error"
+    response["HX-Retarget"] = target
     response["HX-Reswap"] = "innerHTML"
     return response
 
@@ -333,7 +339,7 @@ def conversation_assign(request, conversation_uuid):
     conversation = selectors.conversation_get_for_user(user=request.user, uuid=conversation_uuid)
     form = AssignForm(request.POST, channel=conversation.channel, user=request.user)
     if not form.is_valid():
-        return _error(request, " ".join(e for errors in form.errors.values() for e in errors), status=400)
+        return _error(request, _form_errors(form), status=400, target="#header-error")
     services.conversation_assign(
         conversation=conversation, assignee=form.cleaned_data["assignee"], team=form.cleaned_data["team"], by=request.user
     )
@@ -346,7 +352,7 @@ def conversation_status(request, conversation_uuid):
     conversation = selectors.conversation_get_for_user(user=request.user, uuid=conversation_uuid)
     form = StatusForm(request.POST)
     if not form.is_valid():
-        return _error(request, " ".join(e for errors in form.errors.values() for e in errors), status=400)
+        return _error(request, _form_errors(form), status=400, target="#header-error")
     try:
         services.conversation_set_status(
             conversation=conversation,
@@ -355,7 +361,7 @@ def conversation_status(request, conversation_uuid):
             by=request.user,
         )
     except ApplicationError as exc:
-        return _error(request, exc.message, status=exc.status_code)
+        return _error(request, exc.message, status=exc.status_code, target="#header-error")
     return _header_response(request, conversation)
 
 
@@ -365,7 +371,7 @@ def conversation_labels(request, conversation_uuid):
     conversation = selectors.conversation_get_for_user(user=request.user, uuid=conversation_uuid)
     form = LabelsForm(request.POST)
     if not form.is_valid():
-        return _error(request, _("Unknown label."), status=400)
+        return _error(request, _("Unknown label."), status=400, target="#header-error")
     services.conversation_set_labels(conversation=conversation, labels=list(form.cleaned_data["labels"]), by=request.user)
     return _header_response(request, conversation)
 

@@ -61,6 +61,7 @@ def labels(request, pk=None):
 @require_POST
 def canned_delete(request, pk):
     services.settings_object_delete(obj=CannedResponse.objects.filter(pk=pk).first())
+    messages.success(request, _("Canned response deleted."))
     return redirect("console:settings-canned")
 
 
@@ -68,6 +69,7 @@ def canned_delete(request, pk):
 @require_POST
 def label_delete(request, pk):
     services.settings_object_delete(obj=Label.objects.filter(pk=pk).first())
+    messages.success(request, _("Label deleted."))
     return redirect("console:settings-labels")
 
 

@@ -1,5 +1,7 @@
 from django import template
-from django.utils import timezone
+from django.templatetags.static import static
+from django.utils import formats, timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from channels_app.registry import adapter_class
@@ -7,16 +9,31 @@ from conversations import attachments
 
 register = template.Library()
 
+# Icons are Lucide's, vendored as one sprite (scripts/build_icons.py); no emoji, which render as
+# empty boxes where the machine has no colour emoji font.
+ICON_SPRITE = "vendor/lucide-icons-1.62.0.svg"
 MEDIUM_ICONS = {
-    "whatsapp": "🟢",
-    "messenger": "💬",
-    "instagram": "📸",
-    "email": "✉️",
-    "sms": "📱",
-    "web_widget": "🌐",
-    "api": "🔌",
-    "voice": "📞",
+    "whatsapp": "message-circle",
+    "messenger": "message-square",
+    "instagram": "camera",
+    "email": "mail",
+    "sms": "smartphone",
+    "web_widget": "globe",
+    "api": "plug",
+    "voice": "phone",
 }
+
+
+@register.simple_tag
+def icon(name: str, css: str = ""):
+    """A decorative inline SVG icon: hidden from screen readers, so the text beside it (or an
+    aria-label on the control) carries the meaning."""
+    return format_html(
+        '<svg class="icon{}" aria-hidden="true" focusable="false"><use href="{}#{}"></use></svg>',
+        f" {css}" if css else "",
+        static(ICON_SPRITE),
+        name,
+    )
 
 
 @register.simple_tag(takes_context=True)
@@ -26,11 +43,18 @@ def attachment_url(context, attachment):
 
 
 @register.filter
-def medium_icon(channel) -> str:
+def medium_icon(channel):
+    """The channel's kind as a small coloured icon (decorative: the channel's name goes beside it)."""
     try:
-        return MEDIUM_ICONS.get(adapter_class(channel.kind).medium, "•")
+        medium = adapter_class(channel.kind).medium
     except LookupError:
-        return "•"
+        medium = ""
+    return medium_kind_icon(medium)
+
+
+@register.simple_tag
+def medium_kind_icon(medium: str):
+    return icon(MEDIUM_ICONS.get(medium, "message-square"), f"ch-icon ch-{medium or 'other'}")
 
 
 @register.filter
@@ -39,6 +63,27 @@ def medium_label(channel) -> str:
         return str(adapter_class(channel.kind).label)
     except LookupError:
         return channel.kind
+
+
+@register.filter
+def when(value, precision: str = "") -> str:
+    """A moment as compactly as is unambiguous, in the viewer's time zone: the time today, the
+    day and month this year, the full date otherwise; `|when:"time"` adds the time to older days
+    (message timestamps). `|when_full` is the long form for a title."""
+    if not value:
+        return ""
+    local = timezone.localtime(value)
+    today = timezone.localdate()
+    time = formats.time_format(local, "TIME_FORMAT")
+    if local.date() == today:
+        return time
+    day = formats.date_format(local, "j M" if local.year == today.year else "SHORT_DATE_FORMAT")
+    return f"{day} {time}" if precision == "time" else day
+
+
+@register.filter
+def when_full(value) -> str:
+    return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT") if value else ""
 
 
 @register.filter
@@ -73,3 +118,9 @@ def tel_href(phone: str) -> str:
     text = str(phone or "")
     digits = "".join(ch for ch in text if ch.isdigit())
     return f"tel:{'+' if text.strip().startswith('+') else ''}{digits}"
+
+
+@register.filter
+def fields_with_errors(form) -> list:
+    """The visible fields of a bound form that failed validation, for the summary at its top."""
+    return [field for field in form.visible_fields() if field.errors]

@@ -4,6 +4,47 @@
 (function () {
   "use strict";
 
+  /* ---------------------------------------------------------------- every page (sign-in too) */
+  // A select marked data-autosubmit submits its form when changed (no inline handlers: the
+  // markup stays valid under a strict Content-Security-Policy). htmx forms get an htmx submit.
+  document.addEventListener("change", (e) => {
+    const select = e.target.closest && e.target.closest("[data-autosubmit]");
+    if (!select || !select.form) return;
+    // data-autosubmit="choose": submit as if the form's button of that value were pressed.
+    const value = select.dataset.autosubmit;
+    const submitter = value ? select.form.querySelector(`button[value="${CSS.escape(value)}"]`) : null;
+    select.form.requestSubmit(submitter);
+  });
+  // Destructive buttons and forms ask first: data-confirm holds the question.
+  document.addEventListener(
+    "submit",
+    (e) => {
+      const form = e.target;
+      const submitter = e.submitter;
+      const question = (submitter && submitter.dataset.confirm) || form.dataset.confirm;
+      if (question && !window.confirm(question)) {
+        e.preventDefault();
+        e.stopImmediatePropagation();
+      }
+    },
+    true
+  );
+  // Menus made of <details>: one open at a time, closed by Escape or a click elsewhere.
+  document.addEventListener("click", (e) => {
+    document.querySelectorAll("details.menu[open], details.account[open], details.snooze[open], details.label-picker[open]").forEach((d) => {
+      if (!d.contains(e.target)) d.removeAttribute("open");
+    });
+  });
+  document.addEventListener("keydown", (e) => {
+    if (e.key !== "Escape") return;
+    const open = document.activeElement && document.activeElement.closest("details[open]");
+    if (open) {
+      open.removeAttribute("open");
+      const summary = open.querySelector("summary");
+      if (summary) summary.focus();
+    }
+  });
+
   const app = document.querySelector(".app");
   if (!app) return;
   const statusEl = document.getElementById("live-status");
@@ -95,13 +136,37 @@
     if (stick || !existing) scrollToBottom();
   }
 
+  // A live update must not snatch a menu from under the agent's pointer: while a popover of the
+  // header (snooze, labels) is open, the refresh waits until it closes.
+  let headerRefreshPending = null;
+  document.addEventListener(
+    "toggle",
+    (e) => {
+      if (e.target.open || !headerRefreshPending || !e.target.closest("#conv-header")) return;
+      const id = headerRefreshPending;
+      headerRefreshPending = null;
+      refreshHeader(id);
+    },
+    true
+  );
+
   async function refreshHeader(conversationId) {
     const header = document.getElementById("conv-header");
     if (!header) return;
+    if (header.querySelector("details[open]")) {
+      headerRefreshPending = conversationId;
+      return;
+    }
     const html = await fragment(`/conversations/${conversationId}/header/`);
     if (html) {
+      const current = document.getElementById("conv-header");
+      if (!current) return;
+      if (current.querySelector("details[open]")) {
+        headerRefreshPending = conversationId;
+        return;
+      }
       const fresh = fromHTML(html);
-      header.replaceWith(fresh);
+      current.replaceWith(fresh);
       htmx.process(fresh);
     }
   }
@@ -336,12 +401,16 @@
       }
     });
     scrollToBottom();
-    text.focus();
+    // Not on touch screens: the keyboard would cover the conversation the agent came to read.
+    if (window.matchMedia("(pointer: fine)").matches) text.focus();
   }
 
   function onConversationShown() {
     setupComposer(document);
     const id = openConversationId();
+    // On a phone the list and the conversation take turns on the screen.
+    const main = document.getElementById("main");
+    if (main && main.classList.contains("inbox")) main.classList.toggle("has-conversation", !!id);
     if (id && socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "subscribe", conversation_id: id }));
     document.querySelectorAll("#conversation-list .row").forEach((row) => row.classList.toggle("current", row.dataset.conversation === id));
   }

@@ -87,6 +87,7 @@ def test_switching_to_portuguese_shows_portuguese_text(page, app_server, team):
     page.goto(f"{app_server}/inbox/")
     expect(page.locator(".rail")).to_contain_text("Inbox")
 
+    page.click(".account summary")  # the account menu holds availability, language, profile
     page.select_option("#language", "pt-br")
 
     expect(page.locator(".rail")).to_contain_text("Caixa de entrada")

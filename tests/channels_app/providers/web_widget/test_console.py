@@ -141,5 +141,5 @@ def test_the_console_marks_the_bots_messages_and_shows_the_buttons_it_offered(ad
     page = admin_client.get(f"/conversations/{conversation.uuid}/").content.decode()
 
     assert 'class="msg out sender-bot status-sent"' in page
-    assert "🤖 Bot" in page
+    assert '#bot"></use></svg> Bot' in page  # the bot's icon (an SVG, not an emoji) and its name
     assert '<span class="chip">Orders</span><span class="chip">Talk to a person</span>' in page
