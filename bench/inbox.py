@@ -82,14 +82,14 @@ def main():
     admin, agent = populate(total)
     results = {"conversations": Conversation.objects.count()}
     for who, user in (("admin", admin), ("agent", agent)):
-        client = Client()
+        client = Client(SERVER_NAME="127.0.0.1")
         client.force_login(user)
         results[f"{who}_first_page"] = timed(client, "/inbox/?view=all&status=open")
         deep = Conversation.objects.filter(status="open").order_by("-last_activity_at", "-pk")[total // 3]
         results[f"{who}_deep_page"] = timed(
             client, f"/inbox/list/?view=all&status=open&before_at={deep.last_activity_at.isoformat()}&before_id={deep.pk}".replace("+", "%2B")
         )
-    client = Client()
+    client = Client(SERVER_NAME="127.0.0.1")
     client.force_login(agent)
     results["agent_mine"] = timed(client, "/inbox/?view=mine&status=open")
     print(json.dumps(results))

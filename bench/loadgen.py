@@ -9,10 +9,15 @@ import json
 import time
 
 
-def signed_webhook_bodies(secret: str, count: int, *, prefix: str, contacts: int = 2000):
+def signed_webhook_bodies(secret: str, count: int, *, prefix: str, contacts: int = 2000, per_contact: int = 0):
+    """`count` signed `api`-channel messages. By default they rotate over `contacts` senders
+    (every sender is new until the rotation comes round); with `per_contact`, each sender writes
+    that many messages in a row and then a new sender appears — a steady stream of new and
+    ongoing conversations."""
     for i in range(count):
+        sender = i // per_contact if per_contact else i % contacts
         body = json.dumps(
-            {"id": f"{prefix}-{i}", "from": {"id": f"{prefix}-c{i % contacts}", "name": f"Cliente {i % contacts}"},
+            {"id": f"{prefix}-{i}", "from": {"id": f"{prefix}-c{sender}", "name": f"Cliente {sender}"},
              "text": f"Olá, tudo bem? Mensagem {i} sobre o pedido {1000 + i}."},
             separators=(",", ":"),
         ).encode()
@@ -97,7 +102,7 @@ async def open_loop(host, port, path, *, bodies, rate: int, seconds: int, connec
     }
 
 
-async def websocket_latency(*, http, ws_url, cookie, secret, rate, seconds):
+async def websocket_latency(*, http, ws_url, cookie, secret, rate, seconds, prefix="lat", per_contact=5):
     import websockets
 
     host, port, path = http
@@ -117,7 +122,8 @@ async def websocket_latency(*, http, ws_url, cookie, secret, rate, seconds):
 
         listener = asyncio.create_task(listen())
         await open_loop(
-            host, port, path, bodies=signed_webhook_bodies(secret, rate * seconds, prefix="lat", contacts=rate * seconds // 5),
+            host, port, path,
+            bodies=signed_webhook_bodies(secret, rate * seconds, prefix=prefix, contacts=rate * seconds // 5, per_contact=per_contact),
             rate=rate, seconds=seconds, connections=8, on_accept=lambda pid, t: accepted.__setitem__(pid, t),
         )
         await asyncio.sleep(5)

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.loadgen import open_loop, signed_webhook_bodies  # noqa: E402
+from bench.loadgen import signed_webhook_bodies  # noqa: E402
 
 DB_NAME = os.environ.get("BENCH_DB", "omnichannel_bench")
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
@@ -120,7 +120,7 @@ def setup_channel() -> str:
 def gunicorn(port=8101, workers=int(os.environ.get("WEB_CONCURRENCY", 3))):
     return start(
         sys.executable, "-m", "gunicorn", "omnichannel.wsgi:application", "--bind", f"127.0.0.1:{port}",
-        "--workers", str(workers), "--worker-class", "sync", "--keep-alive", "5", "--log-level", "warning",
+        "--workers", str(workers), "--worker-class", "sync", "--log-level", "warning", "--worker-tmp-dir", "/dev/shm",
     )
 
 
@@ -149,11 +149,18 @@ def bench_ingress(channel_uuid):
         lua = str(ROOT / "bench/webhook.lua")
         os.environ["BENCH_BODIES"] = str(bodies_path)
         peak = wrk(f"http://127.0.0.1:8101/webhooks/api/{channel_uuid}/", lua=lua, seconds=15)
-        steady = asyncio.run(
-            open_loop(
-                "127.0.0.1", 8101, f"/webhooks/api/{channel_uuid}/",
-                bodies=signed_webhook_bodies(SECRET, 500 * 20, prefix="steady"), rate=500, seconds=20,
-            )
+        steady_bodies = ROOT / "bench/results/webhook_bodies_steady.txt"
+        with open(steady_bodies, "w") as handle:
+            for body, signature in signed_webhook_bodies(SECRET, 500 * 20, prefix="steady"):
+                handle.write(f"{signature}\t{body.decode()}\n")
+        # Node's event loop paces the open-loop client; a Python client on the same two cores
+        # added tens of milliseconds of its own to every request.
+        steady = json.loads(
+            subprocess.run(
+                ["node", str(ROOT / "bench/openloop.js"), "127.0.0.1", "8101", f"/webhooks/api/{channel_uuid}/",
+                 "500", "20", str(steady_bodies)],
+                check=True, capture_output=True, text=True,
+            ).stdout
         )
     finally:
         stop(web)
@@ -215,7 +222,10 @@ def bench_processing(channel_uuid, backlog=20000, contacts=4000):
 
 
 # --- (c) webhook → agent latency --------------------------------------------------------------
-def bench_latency(channel_uuid, rate=100, seconds=20):
+def bench_latency(channel_uuid, rate=100, seconds=20, mix="steady"):
+    """Webhook accepted → WebSocket event at an agent. `steady`: every second 20 new customers
+    write (5 messages each, in a row) beside the ongoing ones; `cold`: the first 400 messages all
+    come from customers never seen before (a marketing blast), then only known ones."""
     from bench.loadgen import websocket_latency
 
     session_key = shell(
@@ -239,13 +249,15 @@ def bench_latency(channel_uuid, rate=100, seconds=20):
                 secret=SECRET,
                 rate=rate,
                 seconds=seconds,
+                prefix=f"lat{mix}",
+                per_contact=5 if mix == "steady" else 0,
             )
         )
     finally:
         stop(web, ws, worker)
     mapping = json.loads(shell(
         "import json; from conversations.models import Message;"
-        "print(json.dumps({str(u): p for u, p in Message.objects.filter(provider_message_id__startswith='lat-').values_list('uuid', 'provider_message_id')}))"
+        f"print(json.dumps({{str(u): p for u, p in Message.objects.filter(provider_message_id__startswith='lat{mix}-').values_list('uuid', 'provider_message_id')}}))"
     ))
     latencies = []
     for message_uuid, arrived in result["arrivals"].items():
@@ -254,6 +266,7 @@ def bench_latency(channel_uuid, rate=100, seconds=20):
             latencies.append((arrived - result["accepted"][provider_id]) * 1000)
     latencies.sort()
     return {
+        "mix": mix,
         "rate_per_s": rate,
         "sent": len(result["accepted"]),
         "events_seen": len(latencies),
@@ -290,8 +303,10 @@ def main():
         results["processing"] = bench_processing(channel_uuid)
         print(json.dumps({"processing": results["processing"]}), flush=True)
     if "latency" in args.parts:
-        results["latency"] = bench_latency(channel_uuid)
+        results["latency"] = bench_latency(channel_uuid, mix="steady")
         print(json.dumps({"latency": results["latency"]}), flush=True)
+        results["latency_cold_start"] = bench_latency(channel_uuid, mix="cold")
+        print(json.dumps({"latency_cold_start": results["latency_cold_start"]}), flush=True)
     if "inbox" in args.parts:
         results["inbox"] = bench_inbox()
         print(json.dumps({"inbox": results["inbox"]}), flush=True)

@@ -59,7 +59,8 @@ def _lock_candidates(channel: Channel) -> list[User]:
     )
     if channel.assignment_team_id:
         users = users.filter(teams=channel.assignment_team_id)
-    return list(users.order_by("pk").select_for_update(of=("self",)))
+    fields = ("pk", "uuid", "max_open_conversations", "first_name", "last_name", "username")
+    return list(users.order_by("pk").only(*fields).select_for_update(of=("self",)))
 
 
 def _sticky_choice(conversation: Conversation, available: list[User]) -> User | None:

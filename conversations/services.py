@@ -103,12 +103,24 @@ def message_receive(*, channel: Channel, item: InboundMessage, files: list[Store
         # Threaded media open a new conversation for an unthreaded message: check for a
         # duplicate first, or its empty conversation would outlive the dedupe below.
         return None
-    conversation, created = _conversation_for_inbound(
-        channel=channel, contact=contact, item=item, new_contact=resolution.created
-    )
-    conversation.channel = channel  # already loaded: spare the lookups below
     now = timezone.now()
     happened_at = _plausible(item.timestamp, now)
+    activity = {
+        "updated_at": now,
+        "last_activity_at": now,
+        "last_message_preview": preview_of(item.content, item.content_type, [f.name for f in files]),
+    }
+    if not item.automated:
+        activity["last_inbound_at"] = now
+    conversation, created = _conversation_for_inbound(
+        channel=channel,
+        contact=contact,
+        item=item,
+        new_contact=resolution.created,
+        # A new conversation is born with this message's traces: no UPDATE right after the INSERT.
+        initial={**activity, "unread_count": 1, "waiting_since": None if item.automated else happened_at},
+    )
+    conversation.channel = channel  # already loaded: spare the lookups below
     reply_to = None
     if item.reply_to_provider_id:
         reply_to = Message.objects.filter(channel=channel, provider_message_id=item.reply_to_provider_id).first()
@@ -133,23 +145,18 @@ def message_receive(*, channel: Channel, item: InboundMessage, files: list[Store
     for stored in files:
         attachment_create(message=message, stored=stored)
 
-    updates = {
-        "updated_at": now,
-        "last_activity_at": now,
-        "last_message_preview": preview_of(item.content, item.content_type, [f.name for f in files]),
-        "unread_count": F("unread_count") + 1,
-    }
-    if not item.automated:
-        # A machine's mail (auto-reply, bounce) is shown but wakes nothing: no reopening, no
-        # waiting time, no customer-service window.
-        updates.update(
-            last_inbound_at=now,
-            waiting_since=conversation.waiting_since or happened_at,
-            status=Conversation.Status.OPEN,
-            snoozed_until=None,
-            resolved_at=None,
-        )
-    Conversation.objects.filter(pk=conversation.pk).update(**updates)
+    if not created:
+        updates = {**activity, "unread_count": F("unread_count") + 1}
+        if not item.automated:
+            # A machine's mail (auto-reply, bounce) is shown but wakes nothing: no reopening, no
+            # waiting time, no customer-service window.
+            updates.update(
+                waiting_since=conversation.waiting_since or happened_at,
+                status=Conversation.Status.OPEN,
+                snoozed_until=None,
+                resolved_at=None,
+            )
+        Conversation.objects.filter(pk=conversation.pk).update(**updates)
     reopened = not created and not item.automated and conversation.status != Conversation.Status.OPEN
     if created:
         events.publish(events.CONVERSATION_CREATED, **_facts(conversation, contact_id=str(contact.uuid)))
@@ -323,7 +330,9 @@ def _threaded(channel: Channel) -> bool:
     return adapter_class(channel.kind).threaded
 
 
-def _conversation_for_inbound(*, channel: Channel, contact: Contact, item: InboundMessage, new_contact: bool = False):
+def _conversation_for_inbound(
+    *, channel: Channel, contact: Contact, item: InboundMessage, new_contact: bool = False, initial: dict | None = None
+):
     if item.thread_refs or _threaded(channel):
         # E-mail and other threaded media: the conversation of the message this one answers;
         # a message that answers nothing we know starts a new conversation.
@@ -353,7 +362,7 @@ def _conversation_for_inbound(*, channel: Channel, contact: Contact, item: Inbou
     if current is not None:
         return current, False
     conversation = Conversation.objects.create(
-        channel=channel, contact=contact, subject=item.subject[:255], team=channel.assignment_team
+        channel=channel, contact=contact, subject=item.subject[:255], team=channel.assignment_team, **(initial or {})
     )
     return conversation, True
 

@@ -9,6 +9,7 @@ every queue, so a lost broker task delays work by at most a minute and never los
 
 import logging
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django_q.models import Schedule
@@ -33,24 +34,56 @@ def _flag(queue: str) -> str:
     return f"queue-pending:{queue}"
 
 
+# Every webhook asks "is a drain already pending?". Through Django's cache API each question
+# builds a Redis client object (a third of the webhook view's time); with Redis configured we
+# ask one long-lived client instead. redis-py's pool notices forks, so workers are safe.
+_redis = None
+
+
+def _raw_redis():
+    global _redis
+    if _redis is None:
+        import redis
+
+        _redis = redis.Redis.from_url(settings.REDIS_URL)
+    return _redis
+
+
+def _flag_key(queue: str) -> str:
+    return f"{settings.CACHES['default'].get('KEY_PREFIX', '')}:{_flag(queue)}"
+
+
+def _flag_add(queue: str) -> bool:
+    if settings.REDIS_URL:
+        return bool(_raw_redis().set(_flag_key(queue), 1, nx=True, ex=PENDING_FLAG_SECONDS))
+    return cache.add(_flag(queue), 1, PENDING_FLAG_SECONDS)
+
+
+def _flag_clear(queue: str) -> None:
+    if settings.REDIS_URL:
+        _raw_redis().delete(_flag_key(queue))
+    else:
+        cache.delete(_flag(queue))
+
+
 def kick(queue: str) -> None:
     """Ask for a drain of `queue` once the current transaction commits."""
     transaction.on_commit(lambda: kick_now(queue))
 
 
 def kick_now(queue: str) -> None:
-    if not cache.add(_flag(queue), 1, PENDING_FLAG_SECONDS):
+    if not _flag_add(queue):
         return  # a drain is already pending; it will see this work
     try:
         async_task(QUEUES[queue], task_name=f"drain-{queue}", group=queue)
     except Exception:
-        cache.delete(_flag(queue))
+        _flag_clear(queue)
         logger.exception("could not enqueue a drain of %s; the sweeper will", queue)
 
 
 def drain_started(queue: str) -> None:
     """Called first by a drain task: work arriving from now on queues a new drain."""
-    cache.delete(_flag(queue))
+    _flag_clear(queue)
 
 
 def run(task_path: str, *args, **kwargs) -> None:
@@ -61,7 +94,7 @@ def run(task_path: str, *args, **kwargs) -> None:
 def sweep() -> None:
     """Scheduled every minute: drain every queue, whatever the flags say."""
     for queue in QUEUES:
-        cache.delete(_flag(queue))
+        _flag_clear(queue)
         kick_now(queue)
 
 
