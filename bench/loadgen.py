@@ -102,7 +102,7 @@ async def open_loop(host, port, path, *, bodies, rate: int, seconds: int, connec
     }
 
 
-async def websocket_latency(*, http, ws_url, cookie, secret, rate, seconds, prefix="lat", per_contact=5):
+async def websocket_latency(*, http, ws_url, cookie, secret, rate, seconds, prefix="lat", per_contact=5, warmup_seconds=5):
     import websockets
 
     host, port, path = http
@@ -121,6 +121,13 @@ async def websocket_latency(*, http, ws_url, cookie, secret, rate, seconds, pref
                 return
 
         listener = asyncio.create_task(listen())
+        # Warm up first (worker processes importing code, first connections, statements not yet
+        # prepared): the same traffic, not measured.
+        await open_loop(
+            host, port, path,
+            bodies=signed_webhook_bodies(secret, rate * warmup_seconds, prefix=f"{prefix}warm", per_contact=per_contact),
+            rate=rate, seconds=warmup_seconds, connections=8,
+        )
         await open_loop(
             host, port, path,
             bodies=signed_webhook_bodies(secret, rate * seconds, prefix=prefix, contacts=rate * seconds // 5, per_contact=per_contact),
