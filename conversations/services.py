@@ -19,7 +19,7 @@ from channels_app.models import Channel, PendingStatus
 from contacts import identities
 from contacts.models import Contact, ContactIdentity
 from contacts.services import contact_resolve, identity_attach
-from conversations import assignment
+from conversations import activity, assignment
 from conversations.attachments import StoredFile, attachment_create
 from conversations.models import Conversation, Message
 from core import events, tasks
@@ -785,14 +785,16 @@ def _address(medium: str, raw: str) -> str:
         raise PolicyViolation(_("This is not a valid address on this channel: %(address)s") % {"address": raw}) from exc
 
 
-def _log_activity(conversation: Conversation, text: str, by: User | None, **payload) -> Message:
+def _log_activity(conversation: Conversation, by: User | None, **payload) -> Message:
+    """A system line in the timeline; its text is described from `payload` (conversations.activity)."""
+    payload["by_name"] = by.display_name if by else None
     message = Message.objects.create(
         conversation=conversation,
         channel_id=conversation.channel_id,
         direction=Message.Direction.OUTBOUND,
         sender_type=Message.SenderType.SYSTEM,
         sender_user=by,
-        content=text,
+        content=activity.describe_for_storage(payload),
         content_type=Message.ContentType.ACTIVITY,
         payload=payload,
         status=Message.Status.LOGGED,
@@ -818,15 +820,14 @@ def conversation_assign(
         conversation.team = team
     if previous == (assignee.pk if assignee else None) and team is None:
         return conversation
-    if assignee is None:
-        text = _("Unassigned by %(by)s") % {"by": by.display_name} if by else _("Unassigned")
-    elif by is None:
-        text = _("Assigned to %(agent)s by the assignment rules") % {"agent": assignee.display_name}
-    elif by.pk == assignee.pk:
-        text = _("%(agent)s took the conversation") % {"agent": assignee.display_name}
-    else:
-        text = _("Assigned to %(agent)s by %(by)s") % {"agent": assignee.display_name, "by": by.display_name}
-    _log_activity(conversation, text, by, action="assigned", assignee=str(assignee.uuid) if assignee else None)
+    _log_activity(
+        conversation,
+        by,
+        action="assigned",
+        assignee=str(assignee.uuid) if assignee else None,
+        assignee_name=assignee.display_name if assignee else None,
+        took=bool(by and assignee and by.pk == assignee.pk),
+    )
     events.publish(
         events.CONVERSATION_ASSIGNED,
         **_facts(
@@ -859,15 +860,7 @@ def conversation_set_status(
     Conversation.objects.filter(pk=conversation.pk).update(
         status=status, snoozed_until=conversation.snoozed_until, resolved_at=conversation.resolved_at, updated_at=now
     )
-    labels = dict(Conversation.Status.choices)
-    who = by.display_name if by else _("the system")
-    _log_activity(
-        conversation,
-        _("%(who)s changed the status to %(status)s") % {"who": who, "status": labels[status]},
-        by,
-        action="status_changed",
-        status=status,
-    )
+    _log_activity(conversation, by, action="status_changed", status=status)
     events.publish(
         events.CONVERSATION_STATUS_CHANGED, **_facts(conversation, previous_status=previous, status=status)
     )

@@ -124,3 +124,11 @@ def tel_href(phone: str) -> str:
 def fields_with_errors(form) -> list:
     """The visible fields of a bound form that failed validation, for the summary at its top."""
     return [field for field in form.visible_fields() if field.errors]
+
+
+@register.filter
+def activity_text(message) -> str:
+    """A system line in the reader's language (conversations.activity), else its stored text."""
+    from conversations.activity import describe
+
+    return describe(message.payload or {}) or message.content

@@ -197,3 +197,22 @@ def test_the_inbox_filters_by_label_and_team(client, personas, agent):
 
     assert by_label.count('id="row-') == 1 and f"row-{tagged.uuid}" in by_label
     assert by_team.count('id="row-') == 1 and f"row-{tagged.uuid}" in by_team
+
+
+def test_timeline_system_lines_are_shown_in_the_readers_language(client, personas, agent):
+    from accounts import services as account_services
+    from conversations import services as conversation_services
+
+    conversation = conversation_with_customer(personas.channel_a)
+    conversation_services.conversation_set_status(conversation=conversation, status="resolved", by=agent)
+    account_services.language_set(user=agent, language="pt-br")
+
+    english = client.get(f"/conversations/{conversation.uuid}/").content.decode()
+    client.cookies["django_language"] = "pt-br"
+    portuguese = client.get(f"/conversations/{conversation.uuid}/").content.decode()
+
+    assert "Ana changed the status to Resolved" in english
+    assert "Ana mudou o status para Resolvida" in portuguese
+    assert conversation.messages.get(content_type="activity", payload__action="status_changed").content == (
+        "Ana changed the status to Resolved"  # stored once, in the site's language, for the API
+    )
