@@ -128,3 +128,14 @@ class NotificationAdmin(admin.ModelAdmin):
     list_filter = ["level"]
     search_fields = ["title", "user__username"]
     list_select_related = ["user"]
+
+
+from accounts.models import IdempotencyRecord  # noqa: E402
+from core.admin_helpers import ReadOnlyAdmin  # noqa: E402
+
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "scope", "key", "status_code", "expires_at"]
+    search_fields = ["key", "scope"]
+    date_hierarchy = "created_at"

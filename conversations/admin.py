@@ -54,3 +54,18 @@ class AttachmentAdmin(admin.ModelAdmin):
     list_filter = ["content_type"]
     search_fields = ["name", "message__uuid"]
     readonly_fields = ["uuid", "message", "file", "name", "size", "content_type", "created_at"]
+
+
+from conversations.models import CannedResponse, Label  # noqa: E402
+
+
+@admin.register(Label)
+class LabelAdmin(admin.ModelAdmin):
+    list_display = ["name", "color", "description"]
+    search_fields = ["name"]
+
+
+@admin.register(CannedResponse)
+class CannedResponseAdmin(admin.ModelAdmin):
+    list_display = ["shortcut", "content", "created_at"]
+    search_fields = ["shortcut", "content"]

@@ -88,3 +88,16 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
             except ApplicationError as exc:
                 self.message_user(request, f"{delivery.uuid}: {exc.message}", messages.WARNING)
         self.message_user(request, _("%(n)d delivery(ies) queued again.") % {"n": done}, messages.SUCCESS)
+
+
+from core.admin_helpers import ReadOnlyAdmin  # noqa: E402
+from webhooks.models import WebhookAttempt  # noqa: E402
+
+
+@admin.register(WebhookAttempt)
+class WebhookAttemptAdmin(ReadOnlyAdmin):
+    list_display = ["attempted_at", "delivery", "status_code", "latency_ms", "error"]
+    list_filter = ["status_code"]
+    search_fields = ["delivery__uuid", "error"]
+    list_select_related = ["delivery"]
+    date_hierarchy = "attempted_at"

@@ -29,3 +29,28 @@ class MailboxAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+from channels_app.providers.email.models import OAuthState, Pop3Seen  # noqa: E402
+from core.admin_helpers import ReadOnlyAdmin  # noqa: E402
+
+
+@admin.register(FolderState)
+class FolderStateAdmin(ReadOnlyAdmin):
+    list_display = ["mailbox", "folder", "uidvalidity", "last_uid", "updated_at"]
+    search_fields = ["folder"]
+    list_select_related = ["mailbox__channel"]
+
+
+@admin.register(Pop3Seen)
+class Pop3SeenAdmin(ReadOnlyAdmin):
+    list_display = ["mailbox", "uidl", "seen_at"]
+    search_fields = ["uidl"]
+
+
+@admin.register(OAuthState)
+class OAuthStateAdmin(ReadOnlyAdmin):
+    """Sign-in flows in progress (the PKCE verifier is a secret: not shown)."""
+
+    list_display = ["created_at", "channel", "provider", "user"]
+    exclude = ["code_verifier", "state"]
