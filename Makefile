@@ -24,6 +24,7 @@ run: $(VENV)/.run-deps
 	$(PY) scripts/ensure_env.py
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py createcachetable
+	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py ensure_schedules -v0
 	$(PY) manage.py ensure_admin
 	$(PY) manage.py load_demo
