@@ -18,3 +18,6 @@ os.environ["OMNICHANNEL_SKIP_DOTENV"] = "1"  # a developer's .env never changes 
 from omnichannel.settings import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
+
+# Serve static files as they are on disk now, even if `collectstatic` ran earlier in this tree.
+WHITENOISE_AUTOREFRESH = True
