@@ -20,10 +20,13 @@ import pytest
 from tests.factories import conversation_with_customer, receive
 
 ROOT = Path(__file__).resolve().parents[1]
+NOT_SOURCE = {".git", ".venv", "node_modules", "tests", "bench", "docs", "media", "staticfiles", "static"}
 CATALOGS = sorted(
-    p.relative_to(ROOT)
-    for p in ROOT.glob("**/locale/pt_BR/LC_MESSAGES/django.po")
-    if not {".venv", "node_modules", ".git"} & set(p.parts)
+    path.relative_to(ROOT)
+    for top in ROOT.iterdir()
+    if top.is_dir() and top.name not in NOT_SOURCE and not top.name.startswith(".")
+    for path in ROOT.glob(f"{top.name}/**/pt_BR/LC_MESSAGES/django.po")
+    if path.parents[2].name == "locale"
 )
 PLURAL_FORMS = "nplurals=2; plural=(n > 1);"
 MAKEMESSAGES_ARGS = [
