@@ -9,6 +9,7 @@ import uuid
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
@@ -95,9 +96,9 @@ class PlaceholderValues(serializers.Field):
     placeholder (`{"first_name": "Maria"}`, `{"link": "https://…"}`, buttons by index)."""
 
     default_error_messages = {
-        "invalid": _("Give a list of strings, or an object of strings keyed by placeholder."),
-        "too_many": _("At most 100 values."),
-        "too_long": _("Each value has at most 1024 characters."),
+        "invalid": gettext_lazy("Give a list of strings, or an object of strings keyed by placeholder."),
+        "too_many": gettext_lazy("At most 100 values."),
+        "too_long": gettext_lazy("Each value has at most 1024 characters."),
     }
 
     def to_internal_value(self, data):

@@ -21,6 +21,8 @@ command -v wrk >/dev/null || missing+=(wrk)
 # The e-mail channel's tests and bench run a real Dovecot (IMAP + POP3) from a temp directory.
 [ -x /usr/lib/dovecot/imap ] || missing+=(dovecot-imapd)
 [ -x /usr/lib/dovecot/pop3 ] || missing+=(dovecot-pop3d)
+# tests/test_translations.py runs makemessages (xgettext, msgmerge) on a copy of the source.
+command -v xgettext >/dev/null && command -v msgmerge >/dev/null || missing+=(gettext)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]}"
   as_root apt-get install -y -q "${missing[@]}" >/dev/null || { as_root apt-get update -q >/dev/null && as_root apt-get install -y -q "${missing[@]}" >/dev/null; }

@@ -5,6 +5,7 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # ORM beside Playwright's sync
 from dataclasses import dataclass
 
 import pytest
+from django.utils import translation
 
 from accounts import services as account_services
 from accounts.models import User
@@ -23,6 +24,9 @@ def _fresh_cache():
     webhook_cache_clear()
     active_subscriptions_forget()
     yield
+    # A request in pt-BR leaves that language active in this thread (LocaleMiddleware activates
+    # it and nothing undoes it); the next test starts in the site's default language.
+    translation.deactivate()
 
 
 def make_api_channel(name: str, **settings) -> Channel:

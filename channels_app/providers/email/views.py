@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 
@@ -70,15 +71,31 @@ def _email_message(request, message_uuid):
     return message
 
 
+# Why a mail counts as sent by a machine (mime.automated_reason), in the reader's language; the
+# other reasons quote the header that said so and are shown as they are.
+_AUTOMATED_REASONS = {
+    "mailing list": gettext_lazy("mailing list"),
+    "delivery report": gettext_lazy("delivery report"),
+    "empty return path": gettext_lazy("empty return path"),
+    "mailer daemon": gettext_lazy("mailer daemon"),
+}
+
+
 @login_required
 @require_GET
 def message_original(request, message_uuid):
     """The mail as it came: headers, the full text with its quoted history, the HTML view."""
     message = _email_message(request, message_uuid)
+    automated = message.payload.get("automated") or ""
     return render(
         request,
         "email_channel/original.html",
-        {"message": message, "mail": message.payload, "nav": "inbox"},
+        {
+            "message": message,
+            "mail": message.payload,
+            "automated": _AUTOMATED_REASONS.get(automated, automated),
+            "nav": "inbox",
+        },
     )
 
 

@@ -5,6 +5,8 @@ import json
 
 from django import forms
 from django.core.validators import RegexValidator
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from channels_app.forms import ChannelSetupForm
@@ -15,11 +17,30 @@ from core.exceptions import PolicyViolation
 
 MODES = [("off", _("Not asked")), ("optional", _("Optional")), ("required", _("Required"))]
 LOGO_MAX_BYTES = 200 * 1024
-EXAMPLE_FLOW = (
-    '{"start": {"text": "Hi! What can we help you with?", "buttons": ['
-    '{"label": "My order", "goto": "orders"}, {"label": "Talk to a person", "handoff": true}]},\n'
-    ' "orders": {"text": "Track it at example.com/orders.", "buttons": [{"label": "Back", "goto": "start"}]}}'
-)
+
+
+def example_flow() -> str:
+    """A small bot flow, its texts in the reader's language (the node names are keys, not text)."""
+    start = {
+        "text": gettext("Hi! What can we help you with?"),
+        "buttons": [
+            {"label": gettext("My order"), "goto": "orders"},
+            {"label": gettext("Talk to a person"), "handoff": True},
+        ],
+    }
+    orders = {
+        "text": gettext("Track it at example.com/orders."),
+        "buttons": [{"label": gettext("Back"), "goto": "start"}],
+    }
+    start, orders = json.dumps(start, ensure_ascii=False), json.dumps(orders, ensure_ascii=False)
+    return f'{{"start": {start},\n "orders": {orders}}}'
+
+
+def _bot_flow_help() -> str:
+    # Formatted when shown, not at import, so that it is in the reader's language.
+    return gettext(
+        "JSON: nodes with a text and buttons; each button goes to a node or hands off. Example: %(example)s"
+    ) % {"example": example_flow()}
 
 
 class WebWidgetForm(ChannelSetupForm):
@@ -112,10 +133,7 @@ class WebWidgetForm(ChannelSetupForm):
         label=_("Bot flow"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
-        help_text=_(
-            "JSON: nodes with a text and buttons; each button goes to a node or hands off. Example: %(example)s"
-        )
-        % {"example": EXAMPLE_FLOW},
+        help_text=lazy(_bot_flow_help, str)(),
     )
     bot_faq = forms.CharField(
         label=_("Keyword answers (FAQ)"),

@@ -22,9 +22,12 @@ import re
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_]+)\s*\}\}")
 MEDIA_FORMATS = {"IMAGE": "image", "VIDEO": "video", "DOCUMENT": "document"}
+# A media header's kind as the agent reads it in a field's label.
+_MEDIA_NAMES = {"IMAGE": gettext_lazy("image"), "VIDEO": gettext_lazy("video"), "DOCUMENT": gettext_lazy("document")}
 
 
 class TemplateProblem(ValueError):
@@ -98,7 +101,7 @@ def fields(components: list) -> list[Field]:
                 )
         elif header_format in MEDIA_FORMATS:
             found.append(
-                Field("header", "link", _("Header %(kind)s (link)") % {"kind": header_format.lower()}, "media")
+                Field("header", "link", _("Header %(kind)s (link)") % {"kind": _MEDIA_NAMES[header_format]}, "media")
             )
     body = _component(components, "BODY")
     if body:

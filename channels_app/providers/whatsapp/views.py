@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import admin_required
@@ -147,7 +148,11 @@ def channel_templates(request, channel_uuid):
         except (ChannelError, ApplicationError) as exc:
             messages.error(request, _("Templates could not be synced: %(error)s") % {"error": exc.message})
         else:
-            messages.success(request, _("%(count)s templates synced from Meta.") % {"count": count})
+            messages.success(
+                request,
+                ngettext("%(count)s template synced from Meta.", "%(count)s templates synced from Meta.", count)
+                % {"count": count},
+            )
         return redirect("console:whatsapp-templates", channel_uuid=channel.uuid)
     templates = [(t, templating.preview(t.components)) for t in selectors.templates_for_channel(channel)]
     return render(

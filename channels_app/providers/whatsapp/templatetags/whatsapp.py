@@ -1,10 +1,20 @@
 """Template helpers for WhatsApp setup screens and message rendering."""
 
 from django import template
+from django.utils.translation import gettext_lazy as _
 
 from channels_app.providers.whatsapp import selectors
 
 register = template.Library()
+
+# Meta's template categories, as Meta's own Portuguese screens name them.
+CATEGORIES = {"MARKETING": _("marketing"), "UTILITY": _("utility"), "AUTHENTICATION": _("authentication")}
+
+
+@register.filter
+def template_category(category: str) -> str:
+    """A message template's category in the reader's language (an unknown one as Meta spells it)."""
+    return str(CATEGORIES.get((category or "").upper(), (category or "").lower()))
 
 
 @register.simple_tag
