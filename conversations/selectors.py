@@ -106,6 +106,25 @@ class InboxView:
     ALL = "all"
 
 
+def _inbox(
+    *, user: User, view: str, status: str | None, channel_uuid, team_uuid, label: str | None
+) -> QuerySet[Conversation]:
+    qs = conversations_for_user(user)
+    if view == InboxView.MINE:
+        qs = qs.filter(assignee=user)
+    elif view == InboxView.UNASSIGNED:
+        qs = qs.filter(assignee__isnull=True)
+    if status:
+        qs = qs.filter(status=status)
+    if channel_uuid:
+        qs = qs.filter(channel__uuid=channel_uuid)
+    if team_uuid:
+        qs = qs.filter(team__uuid=team_uuid)
+    if label:
+        qs = qs.filter(labels__name=label)  # one label: at most one join row per conversation
+    return qs
+
+
 def conversation_list(
     *,
     user: User,
@@ -119,23 +138,29 @@ def conversation_list(
 ) -> list[Conversation]:
     """One page of the inbox, newest activity first, keyset-paginated on (last_activity_at, id)
     so page 500 costs what page 1 costs. Everything a row shows is fetched in one query."""
-    qs = conversations_for_user(user).select_related("channel", "contact", "assignee", "team")
-    if view == InboxView.MINE:
-        qs = qs.filter(assignee=user)
-    elif view == InboxView.UNASSIGNED:
-        qs = qs.filter(assignee__isnull=True)
-    if status:
-        qs = qs.filter(status=status)
-    if channel_uuid:
-        qs = qs.filter(channel__uuid=channel_uuid)
-    if team_uuid:
-        qs = qs.filter(team__uuid=team_uuid)
-    if label:
-        qs = qs.filter(labels__name=label)  # one label: at most one join row per conversation
+    qs = _inbox(user=user, view=view, status=status, channel_uuid=channel_uuid, team_uuid=team_uuid, label=label)
+    qs = qs.select_related("channel", "contact", "assignee", "team")
     if before is not None:
         at, pk = before
         qs = qs.filter(Q(last_activity_at__lt=at) | Q(last_activity_at=at, pk__lt=pk))
     return list(qs.order_by("-last_activity_at", "-pk")[:limit])
+
+
+def conversation_in_list(
+    *,
+    user: User,
+    uuid,
+    view: str = InboxView.ALL,
+    status: str | None = Conversation.Status.OPEN,
+    channel_uuid=None,
+    team_uuid=None,
+    label: str | None = None,
+) -> bool:
+    """Whether a conversation belongs in an inbox view (a live update deciding whether to show,
+    move or drop its row): the very filters `conversation_list` applies."""
+    return _inbox(
+        user=user, view=view, status=status, channel_uuid=channel_uuid, team_uuid=team_uuid, label=label
+    ).filter(uuid=uuid).exists()
 
 
 def agents_for_channel(channel: Channel) -> QuerySet[User]:

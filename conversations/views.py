@@ -17,7 +17,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import Team, User
+from accounts.models import Team
 from channels_app.registry import adapter_for
 from conversations import selectors, services
 from conversations.attachments import prepare_file
@@ -142,25 +142,9 @@ def conversation_row(request, conversation_uuid):
     """One list row for a live update; empty when it no longer matches the list's filters."""
     conversation = selectors.conversation_get_for_user(user=request.user, uuid=conversation_uuid)
     filters = InboxFilters.from_request(request)
-    if not _matches(conversation, filters, request.user):
+    if not selectors.conversation_in_list(user=request.user, uuid=conversation.uuid, **filters.list_kwargs()):
         return HttpResponse("")
     return render(request, "conversations/_row.html", {"row": conversation, "filters": filters})
-
-
-def _matches(conversation: Conversation, filters: InboxFilters, user: User) -> bool:
-    if filters.view == selectors.InboxView.MINE and conversation.assignee_id != user.pk:
-        return False
-    if filters.view == selectors.InboxView.UNASSIGNED and conversation.assignee_id is not None:
-        return False
-    if filters.status != "any" and conversation.status != filters.status:
-        return False
-    if filters.channel and str(conversation.channel.uuid) != filters.channel:
-        return False
-    if filters.team and (conversation.team is None or str(conversation.team.uuid) != filters.team):
-        return False
-    if filters.label and not conversation.labels.filter(name=filters.label).exists():
-        return False
-    return True
 
 
 @login_required
