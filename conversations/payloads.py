@@ -1,5 +1,5 @@
 """The public payload of each domain event: one function builds it for every consumer
-(outbound webhooks, live updates). Shape as the seed's example: `event`, `timestamp`, `data`
+of the full payload (outbound webhooks; the console's live updates carry only ids). Shape as the seed's example: `event`, `timestamp`, `data`
 with UUID ids, `data.channel` the medium and `data.channel_id` the configured channel."""
 
 from accounts.models import User

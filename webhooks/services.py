@@ -5,7 +5,8 @@ Delivery follows Saleor's and Standard Webhooks' practice: each delivery is sign
 and every try is logged. 2xx succeeds. 4xx other than 408/429 fails at once (the receiver
 refuses it; 410 Gone also disables the subscription). Anything else (5xx, 408, 429, timeouts,
 refused connections) is retried with exponential backoff until the delivery is
-WEBHOOK_RETRY_WINDOW_SECONDS old (3 days). A subscription that has had no success for that long
+WEBHOOK_RETRY_WINDOW_SECONDS old (3 days); a receiver's `Retry-After` on 429/503 is honoured
+when it asks for a longer wait (capped at the longest backoff). A subscription that has had no success for that long
 is disabled and its owner told, in the app and by e-mail.
 """
 
@@ -13,6 +14,7 @@ import json
 import logging
 import time
 from datetime import timedelta
+from email.utils import parsedate_to_datetime
 
 from django.conf import settings
 from django.db import transaction
@@ -225,7 +227,7 @@ def delivery_attempt(*, delivery: WebhookDelivery) -> bool:
     body = body_of(delivery)
     secret = subscription.secret
     started = time.monotonic()
-    status_code, excerpt, error, permanent = None, "", "", False
+    status_code, excerpt, error, permanent, asked_wait = None, "", "", False, None
     try:
         response = http.request(
             "POST",
@@ -242,6 +244,8 @@ def delivery_attempt(*, delivery: WebhookDelivery) -> bool:
         status_code = response.status_code
         excerpt = http.redact(response.text[:EXCERPT_CHARS], [secret])
         permanent = 400 <= status_code < 500 and status_code not in (408, 429)
+        if status_code in (429, 503):
+            asked_wait = retry_after_of(response.headers.get("Retry-After"))
     except netguard.UnsafeURL as exc:
         error, permanent = str(exc), True
     except http.TransportError as exc:
@@ -259,12 +263,29 @@ def delivery_attempt(*, delivery: WebhookDelivery) -> bool:
         excerpt=excerpt,
         error=error,
         latency_ms=latency_ms,
+        asked_wait=asked_wait,
     )
     return ok
 
 
+def retry_after_of(value: str | None) -> timedelta | None:
+    """The wait a `Retry-After` header asks for (delay-seconds or an HTTP date), capped at the
+    longest backoff so a receiver cannot park a delivery for weeks; None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        seconds = int(value)
+    else:
+        try:
+            seconds = (parsedate_to_datetime(value) - timezone.now()).total_seconds()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+    return timedelta(seconds=min(max(seconds, 0), BACKOFF_MAX_SECONDS))
+
+
 @transaction.atomic
-def _record(delivery, *, ok, permanent, status_code, excerpt, error, latency_ms) -> None:
+def _record(delivery, *, ok, permanent, status_code, excerpt, error, latency_ms, asked_wait=None) -> None:
     now = timezone.now()
     WebhookAttempt.objects.create(
         delivery=delivery,
@@ -280,7 +301,7 @@ def _record(delivery, *, ok, permanent, status_code, excerpt, error, latency_ms)
         WebhookSubscription.objects.filter(pk=subscription.pk).update(failing_since=None, last_success_at=now)
         return
     reason = error or _("the receiver answered %(code)s") % {"code": status_code}
-    next_at = now + backoff(delivery.attempts)
+    next_at = now + max(backoff(delivery.attempts), asked_wait or timedelta(0))
     exhausted = not permanent and next_at > delivery.give_up_at
     if permanent or exhausted:
         _finish(delivery, status=WebhookDelivery.Status.FAILED, status_code=status_code, error=reason)

@@ -19,6 +19,7 @@ class Reply:
     status: int = 200
     body: dict | str = field(default_factory=dict)
     delay: float = 0.0
+    headers: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -61,6 +62,8 @@ class CallbackServer:
                     self.send_response(reply.status)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(payload.encode())))
+                    for name, value in reply.headers.items():
+                        self.send_header(name, value)
                     self.end_headers()
                     self.wfile.write(payload.encode())
                 except (BrokenPipeError, ConnectionResetError):

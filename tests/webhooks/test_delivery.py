@@ -147,6 +147,32 @@ def test_4xx_is_final_except_408_and_429(personas, subscription, receiver, code,
     assert delivery.last_status_code == code
 
 
+@pytest.mark.parametrize(
+    "header, expected_wait",
+    [
+        ("3600", timedelta(hours=1)),
+        ("in two hours, as an HTTP date", timedelta(hours=2)),
+        ("999999999", timedelta(seconds=services.BACKOFF_MAX_SECONDS)),  # capped
+        ("2", timedelta(seconds=10)),  # never sooner than our own backoff
+        ("soon", timedelta(seconds=10)),  # unreadable: our backoff
+    ],
+)
+def test_a_throttling_receivers_retry_after_is_honoured(personas, subscription, receiver, header, expected_wait):
+    subscription.events = ["message.received"]
+    subscription.save()
+    if header.startswith("in two hours"):
+        header = (timezone.now() + timedelta(hours=2)).strftime("%a, %d %b %Y %H:%M:%S GMT")
+    receiver.script = [Reply(429, "slow down", headers={"Retry-After": header})]
+    receive(personas.channel_a)
+
+    services.deliveries_drain()
+
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == WebhookDelivery.Status.PENDING
+    wait = delivery.next_attempt_at - timezone.now()
+    assert expected_wait - timedelta(seconds=10) < wait <= expected_wait
+
+
 def test_a_subscription_failing_for_three_days_is_disabled_and_its_owner_told(
     personas, subscription, receiver, django_capture_on_commit_callbacks
 ):

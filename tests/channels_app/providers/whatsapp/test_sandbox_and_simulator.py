@@ -74,6 +74,8 @@ def test_the_simulator_and_the_sandbox_play_the_whole_conversation(running, tmp_
     assert image.attachments.get().file.read() == JPEG
 
     simulate("--channel", channel.name, "--from", "+5511999990000", "--button-reply", "yes:Sim")
+    simulate("--channel", channel.name, "--from", "+5511999990000", "--list-reply", "slot-2:Terça 10h")
+    assert Message.objects.get(content="Terça 10h").in_reply_to == reply
     simulate("--channel", channel.name, "--from", "+5511999990000", "--reaction", "❤️")
     reaction = Message.objects.get(content_type="reaction")
     assert reaction.in_reply_to == reply

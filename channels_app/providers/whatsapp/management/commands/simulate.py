@@ -146,7 +146,7 @@ class Command(BaseCommand):
             ), reply_to or last_business_wamid(channel=channel, phone=sender)
         if options["list_reply"]:
             return simulator.list_reply(*_pair(options["list_reply"], "--list-reply")), reply_to or last_business_wamid(
-                channel, sender
+                channel=channel, phone=sender
             )
         if options["template_button"]:
             payload, text = _pair(options["template_button"], "--template-button")
