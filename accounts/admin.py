@@ -15,7 +15,16 @@ class InboxMembershipInline(admin.TabularInline):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    list_display = ["username", "email", "first_name", "last_name", "role", "availability", "max_open_conversations", "is_active"]
+    list_display = [
+        "username",
+        "email",
+        "first_name",
+        "last_name",
+        "role",
+        "availability",
+        "max_open_conversations",
+        "is_active",
+    ]
     list_filter = ["role", "availability", "is_active", "teams"]
     search_fields = ["username", "email", "first_name", "last_name"]
     fieldsets = (
@@ -52,7 +61,14 @@ class ApiKeyAdmin(admin.ModelAdmin):
     """API keys: the key is shown once, right after it is created (it is stored only hashed)."""
 
     list_display = [
-        "name", "prefix", "user", "rate_limit", "message_rate_limit", "created_at", "last_used_at", "revoked_at"
+        "name",
+        "prefix",
+        "user",
+        "rate_limit",
+        "message_rate_limit",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
     ]
     list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "prefix", "user__username", "user__email"]
@@ -103,7 +119,14 @@ class ApiKeyAdmin(admin.ModelAdmin):
 @admin.register(ApiSession)
 class ApiSessionAdmin(admin.ModelAdmin):
     list_display = [
-        "uuid", "user", "api_key", "created_at", "refreshed_at", "expires_at", "revoked_at", "revoked_reason"
+        "uuid",
+        "user",
+        "api_key",
+        "created_at",
+        "refreshed_at",
+        "expires_at",
+        "revoked_at",
+        "revoked_reason",
     ]
     list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["uuid", "user__username", "user__email"]

@@ -89,7 +89,10 @@ class ApiKey(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(_("name"), max_length=100)
     user = models.ForeignKey(
-        User, on_delete=models.CASCADE, related_name="api_keys", verbose_name=_("acts as"),
+        User,
+        on_delete=models.CASCADE,
+        related_name="api_keys",
+        verbose_name=_("acts as"),
         help_text=_("The key has exactly this user's permissions."),
     )
     prefix = models.CharField(_("prefix"), max_length=16, help_text=_("The key's first characters, to recognise it."))

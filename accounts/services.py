@@ -80,7 +80,9 @@ def inbox_members_set(*, channel, users: list[User]) -> None:
     """Make exactly `users` the members of the channel's inbox."""
     InboxMembership.objects.filter(channel=channel).exclude(user__in=users).delete()
     existing = set(InboxMembership.objects.filter(channel=channel).values_list("user_id", flat=True))
-    InboxMembership.objects.bulk_create([InboxMembership(user=u, channel=channel) for u in users if u.pk not in existing])
+    InboxMembership.objects.bulk_create(
+        [InboxMembership(user=u, channel=channel) for u in users if u.pk not in existing]
+    )
 
 
 @transaction.atomic
@@ -290,7 +292,11 @@ def agent_save(*, form, inboxes, teams) -> User:
     InboxMembership.objects.filter(user=user).exclude(channel__in=inboxes).delete()
     have = set(InboxMembership.objects.filter(user=user).values_list("channel_id", flat=True))
     InboxMembership.objects.bulk_create(
-        [InboxMembership(user=user, channel=c) for c in Channel.objects.filter(pk__in=[i.pk for i in inboxes]) if c.pk not in have]
+        [
+            InboxMembership(user=user, channel=c)
+            for c in Channel.objects.filter(pk__in=[i.pk for i in inboxes])
+            if c.pk not in have
+        ]
     )
     user.teams.set(teams)
     return user

@@ -15,13 +15,16 @@ from accounts.forms import AgentForm, ProfileForm, TeamForm
 from accounts.models import Team, User
 
 
-
 def _with_language_cookie(response, language: str):
     from django.conf import settings
 
     response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax",
-        secure=settings.SESSION_COOKIE_SECURE, httponly=True,
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
     )
     return response
 
@@ -60,7 +63,9 @@ def language(request):
 
 def _back(request) -> str:
     target = request.POST.get("next") or request.headers.get("referer") or "/"
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return "/"
     return target
 
@@ -83,11 +88,15 @@ def agent_edit(request, user_uuid=None):
         agent = services.agent_save(form=form, inboxes=form.cleaned_data["inboxes"], teams=form.cleaned_data["teams"])
         if created:
             _send_invitation(request, agent)
-            messages.success(request, _("%(name)s was invited by e-mail to choose a password.") % {"name": agent.display_name})
+            messages.success(
+                request, _("%(name)s was invited by e-mail to choose a password.") % {"name": agent.display_name}
+            )
         else:
             messages.success(request, _("Saved."))
         return redirect("console:settings-agents")
-    return render(request, "accounts/agent_form.html", {"form": form, "agent": agent, "nav": "settings", "section": "agents"})
+    return render(
+        request, "accounts/agent_form.html", {"form": form, "agent": agent, "nav": "settings", "section": "agents"}
+    )
 
 
 def _send_invitation(request, user: User) -> None:
@@ -118,4 +127,6 @@ def team_edit(request, team_uuid=None):
         services.team_save(form=form)
         messages.success(request, _("Team saved."))
         return redirect("console:settings-teams")
-    return render(request, "accounts/team_form.html", {"form": form, "team": team, "nav": "settings", "section": "teams"})
+    return render(
+        request, "accounts/team_form.html", {"form": form, "team": team, "nav": "settings", "section": "teams"}
+    )

@@ -32,7 +32,9 @@ from conversations.models import Conversation  # noqa: E402
 
 
 def populate(total: int):
-    channels = [Channel.objects.create(kind="api", name=f"Inbox {i}", credentials={"secret": "x" * 20}) for i in range(3)]
+    channels = [
+        Channel.objects.create(kind="api", name=f"Inbox {i}", credentials={"secret": "x" * 20}) for i in range(3)
+    ]
     admin = User.objects.filter(username="bench-admin").first() or account_services.user_create(
         username="bench-admin", email="bench-admin@example.com", password="bench-pass-123", role="admin"
     )
@@ -74,7 +76,11 @@ def timed(client, url, rounds=40):
     with CaptureQueriesContext(connection) as ctx:
         client.get(url)
     samples.sort()
-    return {"p50_ms": round(statistics.median(samples), 1), "p95_ms": round(samples[int(len(samples) * 0.95) - 1], 1), "queries": len(ctx)}
+    return {
+        "p50_ms": round(statistics.median(samples), 1),
+        "p95_ms": round(samples[int(len(samples) * 0.95) - 1], 1),
+        "queries": len(ctx),
+    }
 
 
 def main():
@@ -87,7 +93,10 @@ def main():
         results[f"{who}_first_page"] = timed(client, "/inbox/?view=all&status=open")
         deep = Conversation.objects.filter(status="open").order_by("-last_activity_at", "-pk")[total // 3]
         results[f"{who}_deep_page"] = timed(
-            client, f"/inbox/list/?view=all&status=open&before_at={deep.last_activity_at.isoformat()}&before_id={deep.pk}".replace("+", "%2B")
+            client,
+            f"/inbox/list/?view=all&status=open&before_at={deep.last_activity_at.isoformat()}&before_id={deep.pk}".replace(
+                "+", "%2B"
+            ),
         )
     client = Client(SERVER_NAME="127.0.0.1")
     client.force_login(agent)

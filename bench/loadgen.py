@@ -17,8 +17,11 @@ def signed_webhook_bodies(secret: str, count: int, *, prefix: str, contacts: int
     for i in range(count):
         sender = i // per_contact if per_contact else i % contacts
         body = json.dumps(
-            {"id": f"{prefix}-{i}", "from": {"id": f"{prefix}-c{sender}", "name": f"Cliente {sender}"},
-             "text": f"Olá, tudo bem? Mensagem {i} sobre o pedido {1000 + i}."},
+            {
+                "id": f"{prefix}-{i}",
+                "from": {"id": f"{prefix}-c{sender}", "name": f"Cliente {sender}"},
+                "text": f"Olá, tudo bem? Mensagem {i} sobre o pedido {1000 + i}.",
+            },
             separators=(",", ":"),
         ).encode()
         yield body, "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
@@ -102,12 +105,16 @@ async def open_loop(host, port, path, *, bodies, rate: int, seconds: int, connec
     }
 
 
-async def websocket_latency(*, http, ws_url, cookie, secret, rate, seconds, prefix="lat", per_contact=5, warmup_seconds=5):
+async def websocket_latency(
+    *, http, ws_url, cookie, secret, rate, seconds, prefix="lat", per_contact=5, warmup_seconds=5
+):
     import websockets
 
     host, port, path = http
     accepted, arrivals = {}, {}
-    async with websockets.connect(ws_url, additional_headers={"Cookie": cookie, "Origin": f"http://{host}:{port}"}) as ws:
+    async with websockets.connect(
+        ws_url, additional_headers={"Cookie": cookie, "Origin": f"http://{host}:{port}"}
+    ) as ws:
         hello = json.loads(await ws.recv())
         assert hello["type"] == "hello", hello
 
@@ -124,14 +131,27 @@ async def websocket_latency(*, http, ws_url, cookie, secret, rate, seconds, pref
         # Warm up first (worker processes importing code, first connections, statements not yet
         # prepared): the same traffic, not measured.
         await open_loop(
-            host, port, path,
-            bodies=signed_webhook_bodies(secret, rate * warmup_seconds, prefix=f"{prefix}warm", per_contact=per_contact),
-            rate=rate, seconds=warmup_seconds, connections=8,
+            host,
+            port,
+            path,
+            bodies=signed_webhook_bodies(
+                secret, rate * warmup_seconds, prefix=f"{prefix}warm", per_contact=per_contact
+            ),
+            rate=rate,
+            seconds=warmup_seconds,
+            connections=8,
         )
         await open_loop(
-            host, port, path,
-            bodies=signed_webhook_bodies(secret, rate * seconds, prefix=prefix, contacts=rate * seconds // 5, per_contact=per_contact),
-            rate=rate, seconds=seconds, connections=8, on_accept=lambda pid, t: accepted.__setitem__(pid, t),
+            host,
+            port,
+            path,
+            bodies=signed_webhook_bodies(
+                secret, rate * seconds, prefix=prefix, contacts=rate * seconds // 5, per_contact=per_contact
+            ),
+            rate=rate,
+            seconds=seconds,
+            connections=8,
+            on_accept=lambda pid, t: accepted.__setitem__(pid, t),
         )
         await asyncio.sleep(5)
         listener.cancel()

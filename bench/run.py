@@ -65,7 +65,9 @@ def manage(*args, capture=False):
 
 def start(*args, **extra_env):
     log = tempfile.NamedTemporaryFile(prefix="bench-", suffix=".log", delete=False)
-    proc = subprocess.Popen(args, cwd=ROOT, env=env(**extra_env), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        args, cwd=ROOT, env=env(**extra_env), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+    )
     proc.log_path = log.name
     return proc
 
@@ -109,7 +111,8 @@ def reset_database():
 def setup_channel() -> str:
     return shell(
         "from channels_app.models import Channel; from accounts import services as s;"
-        f"c = Channel.objects.create(kind='api', name='Bench', credentials={{'secret': '{SECRET}'}}, settings={{'sandbox': True}});"
+        f"c = Channel.objects.create(kind='api', name='Bench', credentials={{'secret': '{SECRET}'}},"
+        f" settings={{'sandbox': True}});"
         "agents = [s.user_create(username=f'agent{i}', email=f'agent{i}@example.com', password='bench-pass-123',"
         " availability='online') for i in range(3)];"
         "s.inbox_members_set(channel=c, users=agents);"
@@ -119,8 +122,20 @@ def setup_channel() -> str:
 
 def gunicorn(port=8101, workers=int(os.environ.get("WEB_CONCURRENCY", 3))):
     return start(
-        sys.executable, "-m", "gunicorn", "omnichannel.wsgi:application", "--bind", f"127.0.0.1:{port}",
-        "--workers", str(workers), "--worker-class", "sync", "--log-level", "warning", "--worker-tmp-dir", "/dev/shm",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "omnichannel.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "sync",
+        "--log-level",
+        "warning",
+        "--worker-tmp-dir",
+        "/dev/shm",
     )
 
 
@@ -157,9 +172,19 @@ def bench_ingress(channel_uuid):
         # added tens of milliseconds of its own to every request.
         steady = json.loads(
             subprocess.run(
-                ["node", str(ROOT / "bench/openloop.js"), "127.0.0.1", "8101", f"/webhooks/api/{channel_uuid}/",
-                 "500", "20", str(steady_bodies)],
-                check=True, capture_output=True, text=True,
+                [
+                    "node",
+                    str(ROOT / "bench/openloop.js"),
+                    "127.0.0.1",
+                    "8101",
+                    f"/webhooks/api/{channel_uuid}/",
+                    "500",
+                    "20",
+                    str(steady_bodies),
+                ],
+                check=True,
+                capture_output=True,
+                text=True,
             ).stdout
         )
     finally:
@@ -179,14 +204,16 @@ def bench_ingress(channel_uuid):
 def bench_processing(channel_uuid, backlog=20000, contacts=4000):
     shell(
         "from channels_app.models import InboundEvent; InboundEvent.objects.all().delete();"
-        "from conversations.models import Conversation, Message; Message.objects.all().delete(); Conversation.objects.all().delete();"
+        "from conversations.models import Conversation, Message; Message.objects.all().delete();"
+        " Conversation.objects.all().delete();"
         "from contacts.models import Contact; Contact.objects.all().delete(); print('ok')"
     )
     code = (
         "import json; from channels_app.models import InboundEvent, Channel;"
         f"c = Channel.objects.get(uuid='{channel_uuid}');"
         "rows = [InboundEvent(channel=c, kind='api', endpoint=f'channel:{c.uuid}', dedupe_key=f'msg:b{i}',"
-        f" body=json.dumps({{'id': f'b{{i}}', 'from': {{'id': f'cust{{i % {contacts}}}', 'name': f'Cliente {{i % {contacts}}}'}},"
+        f" body=json.dumps({{'id': f'b{{i}}', 'from': {{'id': f'cust{{i % {contacts}}}',"
+        f" 'name': f'Cliente {{i % {contacts}}}'}},"
         " 'text': f'Mensagem número {i} com algum texto realista sobre um pedido'}).encode()) for i in range("
         f"{backlog})];"
         "InboundEvent.objects.bulk_create(rows, batch_size=2000); print(len(rows))"
@@ -200,18 +227,23 @@ def bench_processing(channel_uuid, backlog=20000, contacts=4000):
         remaining = backlog
         while remaining and time.monotonic() - started < 600:
             time.sleep(1)
-            remaining = int(shell(
-                "from channels_app.models import InboundEvent; print(InboundEvent.objects.exclude(status='processed').count())"
-            ))
+            remaining = int(
+                shell(
+                    "from channels_app.models import InboundEvent;"
+                    " print(InboundEvent.objects.exclude(status='processed').count())"
+                )
+            )
         elapsed = time.monotonic() - started
     finally:
         stop(worker)
-    counts = json.loads(shell(
-        "import json; from conversations.models import Message, Conversation; from contacts.models import Contact;"
-        "print(json.dumps({'messages': Message.objects.filter(direction='in').count(),"
-        " 'conversations': Conversation.objects.count(), 'contacts': Contact.objects.count(),"
-        " 'assigned': Conversation.objects.filter(assignee__isnull=False).count()}))"
-    ))
+    counts = json.loads(
+        shell(
+            "import json; from conversations.models import Message, Conversation; from contacts.models import Contact;"
+            "print(json.dumps({'messages': Message.objects.filter(direction='in').count(),"
+            " 'conversations': Conversation.objects.count(), 'contacts': Contact.objects.count(),"
+            " 'assigned': Conversation.objects.filter(assignee__isnull=False).count()}))"
+        )
+    )
     return {
         "backlog": backlog,
         "seconds": round(elapsed, 1),
@@ -255,10 +287,13 @@ def bench_latency(channel_uuid, rate=100, seconds=20, mix="steady"):
         )
     finally:
         stop(web, ws, worker)
-    mapping = json.loads(shell(
-        "import json; from conversations.models import Message;"
-        f"print(json.dumps({{str(u): p for u, p in Message.objects.filter(provider_message_id__startswith='lat{mix}-').values_list('uuid', 'provider_message_id')}}))"
-    ))
+    mapping = json.loads(
+        shell(
+            "import json; from conversations.models import Message;"
+            f"print(json.dumps({{str(u): p for u, p in Message.objects"
+            f".filter(provider_message_id__startswith='lat{mix}-').values_list('uuid', 'provider_message_id')}}))"
+        )
+    )
     latencies = []
     for message_uuid, arrived in result["arrivals"].items():
         provider_id = mapping.get(message_uuid)
@@ -284,9 +319,16 @@ def bench_inbox(total=100_000):
 
 def machine() -> dict:
     cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
-    mem = next((int(line.split()[1]) // 1024 // 1024 for line in open("/proc/meminfo") if line.startswith("MemTotal")), 0)
-    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": mem, "python": platform.python_version(),
-            "postgres": subprocess.run(["psql", "--version"], capture_output=True, text=True).stdout.strip()}
+    mem = next(
+        (int(line.split()[1]) // 1024 // 1024 for line in open("/proc/meminfo") if line.startswith("MemTotal")), 0
+    )
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": mem,
+        "python": platform.python_version(),
+        "postgres": subprocess.run(["psql", "--version"], capture_output=True, text=True).stdout.strip(),
+    }
 
 
 def main():

@@ -111,7 +111,9 @@ def inbound_drain() -> int:
     """Process due inbound events in batches until none is left. Returns how many were applied."""
     tasks.drain_started("inbound")
     deadline = time.monotonic() + DRAIN_SECONDS
-    due = claims.due_or_expired(pending_status=InboundEvent.Status.PENDING, claimed_status=InboundEvent.Status.PROCESSING)
+    due = claims.due_or_expired(
+        pending_status=InboundEvent.Status.PENDING, claimed_status=InboundEvent.Status.PROCESSING
+    )
     with _commits_without_waiting_for_disk():
         return _drain_inbound(due=due, deadline=deadline)
 
@@ -152,7 +154,9 @@ def _apply_batch(events: list[InboundEvent]) -> int:
         try:
             with transaction.atomic():
                 outcomes = conversation_services.messages_receive_known(items=[simple for _event, simple in common])
-                handled = [event.pk for (event, _simple), outcome in zip(common, outcomes, strict=True) if outcome is not None]
+                handled = [
+                    event.pk for (event, _simple), outcome in zip(common, outcomes, strict=True) if outcome is not None
+                ]
                 InboundEvent.objects.filter(pk__in=handled).update(
                     status=InboundEvent.Status.PROCESSED, processed_at=timezone.now(), last_error="", lease_until=None
                 )
@@ -283,7 +287,10 @@ def _download_all(adapter, item: InboundMessage) -> tuple[InboundMessage, list[S
             data = remote.data if remote.data is not None else adapter.fetch_attachment(remote)
             files.append(
                 prepare_file(
-                    name=remote.name, data=data, declared_type=remote.content_type, max_bytes=adapter.max_attachment_bytes
+                    name=remote.name,
+                    data=data,
+                    declared_type=remote.content_type,
+                    max_bytes=adapter.max_attachment_bytes,
                 )
             )
         except ChannelError as exc:
@@ -361,7 +368,9 @@ def message_deliver(*, message: Message) -> bool:
         return False
     except Exception as exc:  # a bug must not lose the message: retry, and say so
         logger.exception("sending message %s failed unexpectedly", message.uuid)
-        _send_failed(message, ChannelError(_("Internal error while sending: %(error)s") % {"error": type(exc).__name__}))
+        _send_failed(
+            message, ChannelError(_("Internal error while sending: %(error)s") % {"error": type(exc).__name__})
+        )
         return False
     conversation_services.message_mark_sent(message=message, result=result)
     if message.channel.status != Channel.Status.OK:
@@ -372,7 +381,9 @@ def message_deliver(*, message: Message) -> bool:
 def _send_failed(message: Message, exc: ChannelError) -> None:
     final = exc.permanent or message.attempts >= OUTBOUND_MAX_ATTEMPTS
     if final:
-        conversation_services.message_mark_send_failed(message=message, reason=exc.message, code=exc.code, retry_at=None)
+        conversation_services.message_mark_send_failed(
+            message=message, reason=exc.message, code=exc.code, retry_at=None
+        )
     else:
         conversation_services.message_mark_send_failed(
             message=message,

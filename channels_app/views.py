@@ -37,7 +37,10 @@ def channel_new(request, kind: str):
     form = registry.setup_form_class(kind)(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         channel = services.channel_create(
-            kind=kind, name=form.cleaned_data["name"], settings=form.settings_data(), credentials=form.credentials_data()
+            kind=kind,
+            name=form.cleaned_data["name"],
+            settings=form.settings_data(),
+            credentials=form.credentials_data(),
         )
         account_services.inbox_member_add(channel=channel, user=request.user)
         messages.success(request, _("Channel created. Finish the set-up with the instructions below."))
@@ -45,7 +48,13 @@ def channel_new(request, kind: str):
     return render(
         request,
         "channels_app/channel_new.html",
-        {"form": form, "kind": kind, "label": registry.adapter_class(kind).label, "nav": "settings", "section": "channels"},
+        {
+            "form": form,
+            "kind": kind,
+            "label": registry.adapter_class(kind).label,
+            "nav": "settings",
+            "section": "channels",
+        },
     )
 
 
@@ -57,18 +66,26 @@ def channel_edit(request, channel_uuid):
     adapter_cls = registry.adapter_class(channel.kind)
     form_cls = registry.setup_form_class(channel.kind)
     which = request.POST.get("section") if request.method == "POST" else None
-    setup = form_cls(request.POST if which == "setup" else None, request.FILES if which == "setup" else None, channel=channel)
+    setup = form_cls(
+        request.POST if which == "setup" else None, request.FILES if which == "setup" else None, channel=channel
+    )
     assignment = AssignmentForm(request.POST if which == "assignment" else None, instance=channel)
     members = MembersForm(request.POST if which == "members" else None, channel=channel)
     if which == "setup" and setup.is_valid():
         services.channel_update(
-            channel=channel, name=setup.cleaned_data["name"], settings=setup.settings_data(), credentials=setup.credentials_data()
+            channel=channel,
+            name=setup.cleaned_data["name"],
+            settings=setup.settings_data(),
+            credentials=setup.credentials_data(),
         )
         messages.success(request, _("Channel saved."))
         return redirect("console:settings-channel", channel_uuid=channel.uuid)
     if which == "assignment" and assignment.is_valid():
         services.channel_update(
-            channel=channel, name=channel.name, settings=channel.settings, credentials=channel.credentials,
+            channel=channel,
+            name=channel.name,
+            settings=channel.settings,
+            credentials=channel.credentials,
             **{f: assignment.cleaned_data[f] for f in AssignmentForm.Meta.fields},
         )
         messages.success(request, _("Assignment settings saved."))
@@ -96,7 +113,7 @@ def channel_edit(request, channel_uuid):
 @admin_required
 @require_POST
 def channel_check(request, channel_uuid):
-    """"Test connection": the adapter's cheap authenticated call, result shown at once."""
+    """ "Test connection": the adapter's cheap authenticated call, result shown at once."""
     channel = Channel.objects.filter(uuid=channel_uuid).first()
     if channel is None:
         raise Http404
@@ -106,5 +123,3 @@ def channel_check(request, channel_uuid):
     else:
         messages.error(request, _("Connection failed: %(error)s") % {"error": result.detail})
     return redirect("console:settings-channel", channel_uuid=channel.uuid)
-
-

@@ -9,7 +9,9 @@ from contacts import identities
 class ContactForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=255, required=False)
     email = forms.CharField(label=_("E-mail"), max_length=254, required=False)
-    phone = forms.CharField(label=_("Phone"), max_length=40, required=False, help_text=_("With country code, e.g. +55 11 98765-4321"))
+    phone = forms.CharField(
+        label=_("Phone"), max_length=40, required=False, help_text=_("With country code, e.g. +55 11 98765-4321")
+    )
     custom_attributes = forms.CharField(
         label=_("Custom attributes"),
         required=False,

@@ -146,9 +146,7 @@ def _attach(contact: Contact, pairs: list[tuple[str, str, str]]) -> None:
     belongs to another contact is a Conflict (merging is a separate, deliberate act)."""
     for field, medium, address in pairs:
         owner = (
-            ContactIdentity.objects.filter(medium=medium, address=address)
-            .values_list("contact_id", flat=True)
-            .first()
+            ContactIdentity.objects.filter(medium=medium, address=address).values_list("contact_id", flat=True).first()
         )
         if owner == contact.pk:
             continue

@@ -34,7 +34,9 @@ def contact_list(request):
         page = page[:PAGE_SIZE]
         next_query = urlencode({"q": query, "before_at": page[-1].updated_at.isoformat(), "before_id": page[-1].pk})
     return render(
-        request, "contacts/contact_list.html", {"contacts": page, "query": query, "next_query": next_query, "nav": "contacts"}
+        request,
+        "contacts/contact_list.html",
+        {"contacts": page, "query": query, "next_query": next_query, "nav": "contacts"},
     )
 
 
@@ -42,7 +44,10 @@ def _matching(contacts, query: str):
     if not query:
         return contacts
     return contacts.filter(
-        Q(name__icontains=query) | Q(email__icontains=query) | Q(phone__contains=query) | Q(identities__address__icontains=query)
+        Q(name__icontains=query)
+        | Q(email__icontains=query)
+        | Q(phone__contains=query)
+        | Q(identities__address__icontains=query)
     ).distinct()
 
 
@@ -54,7 +59,7 @@ def _visible(request, contact_uuid):
 
 
 def _start_links(user, contact) -> list[dict]:
-    """"Start a WhatsApp conversation" (and the like) for each kind of channel the user works
+    """ "Start a WhatsApp conversation" (and the like) for each kind of channel the user works
     whose provider offers a console page to reach out with (ChannelAdapter.console_start_url)."""
     kinds = selectors.channels_for_user(user).filter(is_active=True).values_list("kind", flat=True).distinct()
     links = []
@@ -77,7 +82,9 @@ def contact_detail(request, contact_uuid):
         "name": contact.name,
         "email": contact.email,
         "phone": contact.phone,
-        "custom_attributes": json.dumps(contact.custom_attributes, ensure_ascii=False, indent=2) if contact.custom_attributes else "",
+        "custom_attributes": json.dumps(contact.custom_attributes, ensure_ascii=False, indent=2)
+        if contact.custom_attributes
+        else "",
     }
     form = ContactForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -91,7 +98,10 @@ def contact_detail(request, contact_uuid):
         others = selectors.contacts_for_user(request.user).exclude(pk=contact.pk)
         merge_candidates = list(_matching(others, merge_query).order_by("name", "pk")[:20])
     conversations = (
-        selectors.conversations_for_user(request.user).filter(contact=contact).select_related("channel", "assignee").order_by("-last_activity_at")[:50]
+        selectors.conversations_for_user(request.user)
+        .filter(contact=contact)
+        .select_related("channel", "assignee")
+        .order_by("-last_activity_at")[:50]
     )
     return render(
         request,

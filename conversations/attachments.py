@@ -67,7 +67,9 @@ def prepare_file(
     if not data:
         raise PolicyViolation(_("%(name)s is empty.") % {"name": name})
     content_type = sniff(data, name=name, declared=declared_type)
-    if allowed and not any(content_type == a or (a.endswith("/*") and content_type.startswith(a[:-1])) for a in allowed):
+    if allowed and not any(
+        content_type == a or (a.endswith("/*") and content_type.startswith(a[:-1])) for a in allowed
+    ):
         raise PolicyViolation(_("Files of type %(type)s are not accepted here.") % {"type": content_type})
     clean_name = (name or "file").replace("/", "_").replace("\\", "_").strip()[:200] or "file"
     return StoredFile(name=clean_name, content_type=content_type, data=data)

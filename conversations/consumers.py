@@ -75,7 +75,9 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
         if "assignee_pk" in facts:
             data["mine"] = facts["assignee_pk"] == self.user.pk
             data["unassigned"] = facts["assignee_pk"] is None
-        await self.send_json({"type": "event", "event": message["event"], "timestamp": message["timestamp"], "data": data})
+        await self.send_json(
+            {"type": "event", "event": message["event"], "timestamp": message["timestamp"], "data": data}
+        )
 
     async def console_typing(self, message):
         if message.get("user_id") != str(self.user.uuid):
@@ -83,7 +85,9 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
 
     @database_sync_to_async
     def _allowed_groups(self) -> list[str]:
-        groups = [live.inbox_group(uuid) for uuid in selectors.channels_for_user(self.user).values_list("uuid", flat=True)]
+        groups = [
+            live.inbox_group(uuid) for uuid in selectors.channels_for_user(self.user).values_list("uuid", flat=True)
+        ]
         groups.append(live.user_group(self.user.uuid))
         if self.user.is_admin:
             groups.append(live.ADMINS_GROUP)

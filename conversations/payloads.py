@@ -1,6 +1,7 @@
-"""The public payload of each domain event: one function builds it for every consumer
-of the full payload (outbound webhooks; the console's live updates carry only ids). Shape as the seed's example: `event`, `timestamp`, `data`
-with UUID ids, `data.channel` the medium and `data.channel_id` the configured channel."""
+"""The public payload of each domain event: one function builds it for every consumer of the
+full payload (outbound webhooks; the console's live updates carry only ids). Shape as the seed's
+example: `event`, `timestamp`, `data` with UUID ids, `data.channel` the medium and
+`data.channel_id` the configured channel."""
 
 from accounts.models import User
 from channels_app.models import Channel

@@ -19,13 +19,17 @@ def search_messages(*, user: User, query: str, limit: int = MAX_RESULTS):
     query = query.strip()
     if not query:
         return []
-    messages = messages_for_user(user).exclude(content_type="activity").select_related(
-        "conversation__contact", "conversation__channel", "sender_user"
+    messages = (
+        messages_for_user(user)
+        .exclude(content_type="activity")
+        .select_related("conversation__contact", "conversation__channel", "sender_user")
     )
     if settings.IS_POSTGRES:
         vector = SearchVector(Coalesce(F("content"), Value("", output_field=TextField())), config="simple")
         search = SearchQuery(query, search_type="websearch", config="simple")
-        messages = messages.annotate(rank=SearchRank(vector, search)).filter(rank__gt=0).order_by("-rank", "-created_at")
+        messages = (
+            messages.annotate(rank=SearchRank(vector, search)).filter(rank__gt=0).order_by("-rank", "-created_at")
+        )
         # Filtering on the same expression as the GIN index lets PostgreSQL use it.
         messages = messages.alias(document=vector).filter(document=search)
     else:
@@ -40,8 +44,12 @@ def search_contacts(*, user: User, query: str, limit: int = MAX_RESULTS):
     contacts = contacts_for_user(user)
     if settings.IS_POSTGRES:
         document = Concat(
-            Coalesce(F("name"), Value("")), Value(" "), Coalesce(F("email"), Value("")), Value(" "),
-            Coalesce(F("phone"), Value("")), output_field=TextField(),
+            Coalesce(F("name"), Value("")),
+            Value(" "),
+            Coalesce(F("email"), Value("")),
+            Value(" "),
+            Coalesce(F("phone"), Value("")),
+            output_field=TextField(),
         )
         search = SearchQuery(query, search_type="websearch", config="simple")
         by_text = contacts.alias(document=SearchVector(document, config="simple")).filter(document=search)

@@ -158,9 +158,11 @@ def conversation_in_list(
 ) -> bool:
     """Whether a conversation belongs in an inbox view (a live update deciding whether to show,
     move or drop its row): the very filters `conversation_list` applies."""
-    return _inbox(
-        user=user, view=view, status=status, channel_uuid=channel_uuid, team_uuid=team_uuid, label=label
-    ).filter(uuid=uuid).exists()
+    return (
+        _inbox(user=user, view=view, status=status, channel_uuid=channel_uuid, team_uuid=team_uuid, label=label)
+        .filter(uuid=uuid)
+        .exists()
+    )
 
 
 def agents_for_channel(channel: Channel) -> QuerySet[User]:

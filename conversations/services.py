@@ -246,7 +246,9 @@ def messages_receive_known(*, items: list[tuple[Channel, InboundMessage]]) -> li
     inserted = {
         id(m)
         for m in insert_many_unless_conflict(
-            [m for _, m, _ in batch], conflict_fields=("channel", "provider_message_id"), conflict_where=PROVIDER_ID_PRESENT
+            [m for _, m, _ in batch],
+            conflict_fields=("channel", "provider_message_id"),
+            conflict_where=PROVIDER_ID_PRESENT,
         )
     }
     by_conversation: dict[int, list[Message]] = {}
@@ -285,7 +287,12 @@ def _conversations_bump(*, now, groups: list[list[Message]]) -> None:
     for messages in groups:
         last = messages[-1]
         rows.append("(%s::bigint, %s::integer, %s::text, %s::timestamptz)")
-        params += [messages[0].conversation.pk, len(messages), preview_of(last.content, last.content_type), min(m.created_at for m in messages)]
+        params += [
+            messages[0].conversation.pk,
+            len(messages),
+            preview_of(last.content, last.content_type),
+            min(m.created_at for m in messages),
+        ]
     table = Conversation._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
@@ -387,9 +394,11 @@ def message_status_apply(*, channel: Channel, update: StatusUpdate) -> bool:
     if update.message_uuid:
         message = outbound.filter(uuid=update.message_uuid).select_related("conversation__channel").first()
     else:
-        message = outbound.filter(provider_message_id=update.provider_message_id).select_related(
-            "conversation__channel"
-        ).first()
+        message = (
+            outbound.filter(provider_message_id=update.provider_message_id)
+            .select_related("conversation__channel")
+            .first()
+        )
     if message is None:
         if update.provider_message_id:
             PendingStatus.objects.create(
@@ -598,7 +607,9 @@ def message_mark_sent(*, message: Message, result: SendResult) -> bool:
     if result.state != Message.Status.SENT:
         _advance(message, state=result.state)
     if fields["provider_message_id"]:
-        early = PendingStatus.objects.filter(channel_id=message.channel_id, provider_message_id=result.provider_message_id)
+        early = PendingStatus.objects.filter(
+            channel_id=message.channel_id, provider_message_id=result.provider_message_id
+        )
         for pending in sorted(early, key=lambda p: (RANK.get(p.state, 9), p.occurred_at)):
             _advance(message, state=pending.state, error=pending.error, at=pending.occurred_at)
         early.delete()
@@ -861,9 +872,7 @@ def conversation_set_status(
         status=status, snoozed_until=conversation.snoozed_until, resolved_at=conversation.resolved_at, updated_at=now
     )
     _log_activity(conversation, by, action="status_changed", status=status)
-    events.publish(
-        events.CONVERSATION_STATUS_CHANGED, **_facts(conversation, previous_status=previous, status=status)
-    )
+    events.publish(events.CONVERSATION_STATUS_CHANGED, **_facts(conversation, previous_status=previous, status=status))
     return conversation
 
 
@@ -883,8 +892,10 @@ def conversation_mark_read(*, conversation: Conversation, by: User) -> None:
     (WhatsApp's blue ticks), queue telling the customer's provider."""
     from channels_app.registry import adapter_class
 
-    if Conversation.objects.filter(pk=conversation.pk).filter(~Q(unread_count=0)).update(
-        unread_count=0, updated_at=timezone.now()
+    if (
+        Conversation.objects.filter(pk=conversation.pk)
+        .filter(~Q(unread_count=0))
+        .update(unread_count=0, updated_at=timezone.now())
     ):
         events.publish(events.CONVERSATION_UPDATED, **_facts(conversation, unread_count=0))
         if adapter_class(conversation.channel.kind).marks_read:

@@ -82,7 +82,9 @@ def _page(request, filters: InboxFilters):
         if at is not None and before_id.isdigit():
             before = (at, int(before_id))
     try:
-        rows = selectors.conversation_list(user=request.user, before=before, limit=PAGE_SIZE + 1, **filters.list_kwargs())
+        rows = selectors.conversation_list(
+            user=request.user, before=before, limit=PAGE_SIZE + 1, **filters.list_kwargs()
+        )
     except (ValueError, ApplicationError):  # a malformed channel/team uuid in the query string
         raise Http404 from None
     more = len(rows) > PAGE_SIZE
@@ -223,7 +225,11 @@ def conversation_earlier(request, conversation_uuid):
     return render(
         request,
         "conversations/_earlier.html",
-        {"conversation": conversation, "messages": list(reversed(page[:TIMELINE_SIZE])), "has_earlier": len(page) > TIMELINE_SIZE},
+        {
+            "conversation": conversation,
+            "messages": list(reversed(page[:TIMELINE_SIZE])),
+            "has_earlier": len(page) > TIMELINE_SIZE,
+        },
     )
 
 
@@ -325,7 +331,10 @@ def conversation_assign(request, conversation_uuid):
     if not form.is_valid():
         return _error(request, _form_errors(form), status=400, target="#header-error")
     services.conversation_assign(
-        conversation=conversation, assignee=form.cleaned_data["assignee"], team=form.cleaned_data["team"], by=request.user
+        conversation=conversation,
+        assignee=form.cleaned_data["assignee"],
+        team=form.cleaned_data["team"],
+        by=request.user,
     )
     return _header_response(request, conversation)
 
@@ -356,7 +365,9 @@ def conversation_labels(request, conversation_uuid):
     form = LabelsForm(request.POST)
     if not form.is_valid():
         return _error(request, _("Unknown label."), status=400, target="#header-error")
-    services.conversation_set_labels(conversation=conversation, labels=list(form.cleaned_data["labels"]), by=request.user)
+    services.conversation_set_labels(
+        conversation=conversation, labels=list(form.cleaned_data["labels"]), by=request.user
+    )
     return _header_response(request, conversation)
 
 
@@ -383,4 +394,3 @@ def conversation_unread(request, conversation_uuid):
 @login_required
 def home(request):
     return redirect("console:inbox")
-

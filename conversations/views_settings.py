@@ -37,23 +37,35 @@ def _crud(request, *, model, form_class, pk, template, section, redirect_to):
         messages.success(request, _("Saved."))
         return redirect(redirect_to)
     return render(
-        request, template, {"form": form, "objects": model.objects.all(), "editing": instance, "nav": "settings", "section": section}
+        request,
+        template,
+        {"form": form, "objects": model.objects.all(), "editing": instance, "nav": "settings", "section": section},
     )
 
 
 @admin_required
 def canned(request, pk=None):
     return _crud(
-        request, model=CannedResponse, form_class=CannedForm, pk=pk, template="conversations/settings_canned.html",
-        section="canned", redirect_to="console:settings-canned",
+        request,
+        model=CannedResponse,
+        form_class=CannedForm,
+        pk=pk,
+        template="conversations/settings_canned.html",
+        section="canned",
+        redirect_to="console:settings-canned",
     )
 
 
 @admin_required
 def labels(request, pk=None):
     return _crud(
-        request, model=Label, form_class=LabelForm, pk=pk, template="conversations/settings_labels.html",
-        section="labels", redirect_to="console:settings-labels",
+        request,
+        model=Label,
+        form_class=LabelForm,
+        pk=pk,
+        template="conversations/settings_labels.html",
+        section="labels",
+        redirect_to="console:settings-labels",
     )
 
 

@@ -13,7 +13,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 
-def claim_batch(queryset, *, due: Q, claimed_status: str, limit: int, lease_seconds: int, order_by=("id",)) -> list[int]:
+def claim_batch(
+    queryset, *, due: Q, claimed_status: str, limit: int, lease_seconds: int, order_by=("id",)
+) -> list[int]:
     """Mark up to `limit` rows matching `due` as `claimed_status`, leased for `lease_seconds`,
     with `attempts` incremented. Returns their ids in `order_by` order."""
     now = timezone.now()

@@ -13,8 +13,12 @@ class ApiCall(models.Model):
     latency_ms = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
     ok = models.BooleanField(default=True)
-    channel = models.ForeignKey("channels_app.Channel", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    reference = models.CharField(max_length=64, blank=True, db_index=True, help_text=_("Message or delivery id traced."))
+    channel = models.ForeignKey(
+        "channels_app.Channel", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reference = models.CharField(
+        max_length=64, blank=True, db_index=True, help_text=_("Message or delivery id traced.")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

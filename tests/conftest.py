@@ -17,7 +17,6 @@ from tests.helpers import clear_cache_namespace
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     from channels_app.selectors import webhook_cache_clear
-
     from webhooks.selectors import active_subscriptions_forget
 
     clear_cache_namespace()

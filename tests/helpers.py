@@ -27,16 +27,16 @@ def api_signature(secret: str, body: bytes) -> str:
     return "sha256=" + signing.hmac_sha256_hex(secret, body)
 
 
-def post_api_webhook(client, channel, payload: dict | bytes, *, secret: str | None = None, signature: str | None = None):
+def post_api_webhook(
+    client, channel, payload: dict | bytes, *, secret: str | None = None, signature: str | None = None
+):
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
     headers = {}
     if signature is not None:
         headers["HTTP_X_SIGNATURE_256"] = signature
     else:
         headers["HTTP_X_SIGNATURE_256"] = api_signature(secret or channel.credentials["secret"], body)
-    return client.post(
-        f"/webhooks/api/{channel.uuid}/", data=body, content_type="application/json", **headers
-    )
+    return client.post(f"/webhooks/api/{channel.uuid}/", data=body, content_type="application/json", **headers)
 
 
 def inbound_message(msg_id: str, sender_id: str = "cust-1", text: str = "Olá!", **extra) -> dict:

@@ -37,7 +37,14 @@ def processes(*commands: list[str], env: dict, log_dir: Path):
     try:
         for index, command in enumerate(commands):
             log = open(log_dir / f"proc{index}.log", "wb")  # noqa: SIM115 - closed below
-            started.append((subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL), log))
+            started.append(
+                (
+                    subprocess.Popen(
+                        command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+                    ),
+                    log,
+                )
+            )
         yield [p for p, _ in started]
     finally:
         for proc, _ in started:

@@ -5,8 +5,16 @@ from django.apps import apps
 from django.contrib import admin
 
 OUR_APPS = {
-    "accounts", "contacts", "channels_app", "conversations", "monitoring", "core", "webhooks",
-    "whatsapp", "email_channel", "web_widget",
+    "accounts",
+    "contacts",
+    "channels_app",
+    "conversations",
+    "monitoring",
+    "core",
+    "webhooks",
+    "whatsapp",
+    "email_channel",
+    "web_widget",
 }
 
 

@@ -13,7 +13,7 @@ from websockets.sync.client import connect
 
 from core import signing
 from tests.fakes.callback_server import CallbackServer
-from tests.servers import base_env, daphne, free_port, manage, processes, wait_for_http, ROOT
+from tests.servers import ROOT, base_env, daphne, free_port, manage, processes, wait_for_http
 
 pytestmark = pytest.mark.slow
 FERNET_KEY = "kG8Uq8sQm3m7b2pS2z6iYy1bqvY8Rk1d7nq0M4cJxXQ="
@@ -50,7 +50,12 @@ def test_inbound_to_websocket_and_reply_to_callback_on_sqlite(tmp_path):
         DJANGO_SUPERUSER_PASSWORD="smoke-pass-123",
         Q_WORKERS="1",
     )
-    for command in (manage("migrate", "-v0"), manage("createcachetable"), manage("ensure_schedules"), manage("ensure_admin")):
+    for command in (
+        manage("migrate", "-v0"),
+        manage("createcachetable"),
+        manage("ensure_schedules"),
+        manage("ensure_admin"),
+    ):
         subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
 
     with CallbackServer(secret=secret) as receiver:
@@ -61,9 +66,11 @@ def test_inbound_to_websocket_and_reply_to_callback_on_sqlite(tmp_path):
             "u = User.objects.get(email='admin@example.com'); InboxMembership.objects.create(user=u, channel=c);"
             "print(c.uuid)"
         )
-        channel_uuid = subprocess.run(
-            manage("shell", "-c", setup), cwd=ROOT, env=env, check=True, capture_output=True, text=True
-        ).stdout.strip().splitlines()[-1]
+        channel_uuid = (
+            subprocess.run(manage("shell", "-c", setup), cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+            .stdout.strip()
+            .splitlines()[-1]
+        )
 
         with processes(daphne(port), manage("qcluster"), env=env, log_dir=tmp_path):
             wait_for_http(f"{base}/healthz")
@@ -78,14 +85,21 @@ def test_inbound_to_websocket_and_reply_to_callback_on_sqlite(tmp_path):
             assert signed_in.status_code == 302, signed_in.text
             cookies = "; ".join(f"{k}={v}" for k, v in web.cookies.items())
 
-            with connect(f"ws://127.0.0.1:{port}/ws/console/", additional_headers={"Cookie": cookies, "Origin": base}) as ws:
+            with connect(
+                f"ws://127.0.0.1:{port}/ws/console/", additional_headers={"Cookie": cookies, "Origin": base}
+            ) as ws:
                 assert json.loads(ws.recv(timeout=10))["type"] == "hello"
 
-                body = json.dumps({"id": "smoke-1", "from": {"id": "c-9", "name": "Rita"}, "text": "Olá do smoke test"}).encode()
+                body = json.dumps(
+                    {"id": "smoke-1", "from": {"id": "c-9", "name": "Rita"}, "text": "Olá do smoke test"}
+                ).encode()
                 answer = httpx.post(
                     f"{base}/webhooks/api/{channel_uuid}/",
                     content=body,
-                    headers={"X-Signature-256": "sha256=" + signing.hmac_sha256_hex(secret, body), "Content-Type": "application/json"},
+                    headers={
+                        "X-Signature-256": "sha256=" + signing.hmac_sha256_hex(secret, body),
+                        "Content-Type": "application/json",
+                    },
                 )
                 assert answer.status_code == 200
 

@@ -21,8 +21,12 @@ PASSWORD = "pw-console-123"
 @pytest.fixture
 def team():
     channel = make_api_channel("Loja", sandbox=True)
-    ana = account_services.user_create(username="ana", email="ana@example.com", password=PASSWORD, first_name="Ana", availability="online")
-    bruno = account_services.user_create(username="bruno", email="bruno@example.com", password=PASSWORD, first_name="Bruno", availability="online")
+    ana = account_services.user_create(
+        username="ana", email="ana@example.com", password=PASSWORD, first_name="Ana", availability="online"
+    )
+    bruno = account_services.user_create(
+        username="bruno", email="bruno@example.com", password=PASSWORD, first_name="Bruno", availability="online"
+    )
     account_services.inbox_members_set(channel=channel, users=[ana, bruno])
     return channel, ana, bruno
 
@@ -54,12 +58,17 @@ def test_an_inbound_webhook_appears_live_in_the_list_with_an_unread_badge(page, 
     page.goto(f"{app_server}/inbox/?view=all")
     expect(page.locator("#conversation-list")).to_contain_text("No conversations here.")
 
-    body = json.dumps({"id": "live-1", "from": {"id": "c-77", "name": "Joana Prado"}, "text": "Vocês abrem sábado?"}).encode()
+    body = json.dumps(
+        {"id": "live-1", "from": {"id": "c-77", "name": "Joana Prado"}, "text": "Vocês abrem sábado?"}
+    ).encode()
     secret = channel.credentials["secret"]
     response = httpx.post(
         f"{app_server}/webhooks/api/{channel.uuid}/",
         content=body,
-        headers={"X-Signature-256": "sha256=" + signing.hmac_sha256_hex(secret, body), "Content-Type": "application/json"},
+        headers={
+            "X-Signature-256": "sha256=" + signing.hmac_sha256_hex(secret, body),
+            "Content-Type": "application/json",
+        },
     )
     assert response.status_code == 200
 

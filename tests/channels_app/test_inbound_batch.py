@@ -18,7 +18,10 @@ from tests.helpers import capture_events, inbound_message
 def _queue(channel, payloads):
     for payload in payloads:
         InboundEvent.objects.create(
-            channel=channel, kind="api", endpoint=f"channel:{channel.uuid}", dedupe_key=f"msg:{payload['id']}",
+            channel=channel,
+            kind="api",
+            endpoint=f"channel:{channel.uuid}",
+            dedupe_key=f"msg:{payload['id']}",
             body=json.dumps(payload).encode(),
         )
 
@@ -33,9 +36,11 @@ def test_known_contacts_messages_are_stored_in_one_batch_with_their_events(api_c
         assert services.inbound_drain() == 3
 
     known.refresh_from_db()
-    assert list(known.messages.filter(provider_message_id__startswith="b-").order_by("created_at", "id").values_list("content", flat=True)) == [
-        "parte 0", "parte 1", "parte 2"
-    ]
+    assert list(
+        known.messages.filter(provider_message_id__startswith="b-")
+        .order_by("created_at", "id")
+        .values_list("content", flat=True)
+    ) == ["parte 0", "parte 1", "parte 2"]
     assert known.unread_count == 3
     assert known.last_message_preview == "parte 2"
     assert known.waiting_since is not None
@@ -50,7 +55,10 @@ def test_a_batch_costs_the_same_queries_for_ten_or_fifty_messages(api_channel):
         receive(api_channel, sender_id=name, name=name.title())
 
     def drain(count, prefix):
-        _queue(api_channel, [inbound_message(f"{prefix}-{i}", sender_id=("ana", "bia")[i % 2], name="x") for i in range(count)])
+        _queue(
+            api_channel,
+            [inbound_message(f"{prefix}-{i}", sender_id=("ana", "bia")[i % 2], name="x") for i in range(count)],
+        )
         with CaptureQueriesContext(connection) as ctx:
             assert services.inbound_drain() == count
         return len(ctx)
@@ -62,10 +70,16 @@ def test_a_batch_costs_the_same_queries_for_ten_or_fifty_messages(api_channel):
 @pytest.mark.django_db
 def test_duplicates_in_and_across_batches_are_stored_once(api_channel):
     receive(api_channel, sender_id="ana", name="Ana", msg_id="already-here")
-    payloads = [inbound_message("already-here", sender_id="ana", name="Ana"), inbound_message("twice", sender_id="ana", name="Ana")]
+    payloads = [
+        inbound_message("already-here", sender_id="ana", name="Ana"),
+        inbound_message("twice", sender_id="ana", name="Ana"),
+    ]
     _queue(api_channel, payloads)
     InboundEvent.objects.create(
-        channel=api_channel, kind="api", endpoint="another-route", dedupe_key="msg:twice",
+        channel=api_channel,
+        kind="api",
+        endpoint="another-route",
+        dedupe_key="msg:twice",
         body=json.dumps(payloads[1]).encode(),
     )
 
@@ -128,7 +142,10 @@ def test_two_workers_draining_the_same_contacts_at_once_neither_deadlock_nor_dup
     # Duplicates under other routes, so both workers see copies of the same messages.
     for payload in payloads[::3]:
         InboundEvent.objects.create(
-            channel=api_channel, kind="api", endpoint="copy", dedupe_key=f"msg:{payload['id']}",
+            channel=api_channel,
+            kind="api",
+            endpoint="copy",
+            dedupe_key=f"msg:{payload['id']}",
             body=json.dumps(payload).encode(),
         )
     barrier = threading.Barrier(2)

@@ -221,6 +221,8 @@ def test_a_drain_that_runs_out_of_time_hands_the_rest_to_a_new_task(client, api_
     assert services.inbound_drain() == 0
 
     assert kicked == ["inbound"]
-    assert list(InboundEvent.objects.values_list("status", "attempts", "lease_until").distinct()) == [("pending", 0, None)]
+    assert list(InboundEvent.objects.values_list("status", "attempts", "lease_until").distinct()) == [
+        ("pending", 0, None)
+    ]
     monkeypatch.setattr(services, "DRAIN_SECONDS", 50)
     assert services.inbound_drain() == 3

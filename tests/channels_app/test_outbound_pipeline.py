@@ -49,7 +49,12 @@ def test_a_reply_reaches_the_callback_signed_and_is_marked_sent(api_channel, rec
     assert request.headers["webhook-id"] in receiver.accepted  # verified by standardwebhooks
     assert [e.name for e in seen] == ["message.sent"]
     call = ApiCall.objects.get()
-    assert (call.provider, call.operation, call.status_code, call.reference) == ("api", "send_message", 200, str(message.uuid))
+    assert (call.provider, call.operation, call.status_code, call.reference) == (
+        "api",
+        "send_message",
+        200,
+        str(message.uuid),
+    )
 
 
 @override_settings(WEBHOOK_ALLOW_PRIVATE_URLS=True, HTTP_TIMEOUT_SECONDS=0.5)

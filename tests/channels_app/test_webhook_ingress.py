@@ -56,7 +56,9 @@ def test_signed_but_malformed_bodies_get_a_400_with_the_reason(client, api_chann
         json.dumps({"id": "m", "from": {"id": "c"}}).encode(): "`text` or `attachments`",
         json.dumps({"id": "m", "from": {"id": "c"}, "text": 5}).encode(): "`text` must be a string",
         json.dumps({"id": "m", "from": {"id": "c"}, "text": "x", "timestamp": "yesterday"}).encode(): "ISO 8601",
-        json.dumps({"id": "m", "from": {"id": "c"}, "attachments": [{"url": "file:///etc/passwd"}]}).encode(): "http(s)",
+        json.dumps(
+            {"id": "m", "from": {"id": "c"}, "attachments": [{"url": "file:///etc/passwd"}]}
+        ).encode(): "http(s)",
         json.dumps({"status": {"message_id": "x", "state": "delivered"}}).encode(): "UUID",
         json.dumps({"status": {"id": "abc", "state": "exploded"}}).encode(): "status.state",
     }

@@ -118,7 +118,9 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, personas, inbox_b):
     assert response["Location"].startswith("/accounts/login/")
 
 
-@override_settings(CHANNEL_LAYERS={"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}, LIVE_RELAY="channel_layer")
+@override_settings(
+    CHANNEL_LAYERS={"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}, LIVE_RELAY="channel_layer"
+)
 def test_the_websocket_joins_only_allowed_groups(personas, inbox_b):
     conversation_b, _, _ = inbox_b
     conversation_a = conversation_with_customer(personas.channel_a, sender_id="a-cust")
@@ -138,7 +140,10 @@ def test_the_websocket_joins_only_allowed_groups(personas, inbox_b):
         from conversations import live
 
         layer = get_channel_layer()
-        await layer.group_send(live.inbox_group(personas.channel_b.uuid), {"type": "console.event", "event": "x", "timestamp": "", "facts": {}})
+        await layer.group_send(
+            live.inbox_group(personas.channel_b.uuid),
+            {"type": "console.event", "event": "x", "timestamp": "", "facts": {}},
+        )
         assert await communicator.receive_nothing(timeout=0.3)
         await communicator.disconnect()
 

@@ -79,7 +79,10 @@ def test_assign_status_labels_and_unread_actions(client, personas, agent):
     assert client.post(f"{url}/assign/", {"assignee": ""}, **HX).status_code == 200  # the rules gave it to her
     assert client.post(f"{url}/assign/", {"assignee": "me"}, **HX).status_code == 200
     assert client.post(f"{url}/labels/", {"labels": ["vip"]}, **HX).status_code == 200
-    assert client.post(f"{url}/status/", {"status": "snoozed", "snoozed_until": "2000-01-01T10:00"}, **HX).status_code == 400
+    assert (
+        client.post(f"{url}/status/", {"status": "snoozed", "snoozed_until": "2000-01-01T10:00"}, **HX).status_code
+        == 400
+    )
     assert client.post(f"{url}/status/", {"status": "resolved"}, **HX).status_code == 200
     client.post(f"{url}/read/", **HX)
     conversation.refresh_from_db()
@@ -99,7 +102,9 @@ def test_assign_status_labels_and_unread_actions(client, personas, agent):
 def test_assigning_to_someone_outside_the_inbox_is_refused(client, personas, agent):
     conversation = conversation_with_customer(personas.channel_a)
 
-    response = client.post(f"/conversations/{conversation.uuid}/assign/", {"assignee": str(personas.agent_b.uuid)}, **HX)
+    response = client.post(
+        f"/conversations/{conversation.uuid}/assign/", {"assignee": str(personas.agent_b.uuid)}, **HX
+    )
 
     assert response.status_code == 400
     conversation.refresh_from_db()
@@ -166,7 +171,9 @@ def test_an_agent_edits_and_merges_contacts(client, personas, agent):
     one = receive(personas.channel_a, sender_id="one", name="Ana B").conversation.contact
     two = receive(personas.channel_a, sender_id="two", name="Ana Beatriz").conversation.contact
 
-    response = client.post(f"/contacts/{one.uuid}/", {"name": "Ana Beatriz Silva", "email": "ANA@x.com", "phone": "(11) 98765-4321"})
+    response = client.post(
+        f"/contacts/{one.uuid}/", {"name": "Ana Beatriz Silva", "email": "ANA@x.com", "phone": "(11) 98765-4321"}
+    )
     assert response.status_code == 302
     one.refresh_from_db()
     assert (one.name, one.email, one.phone) == ("Ana Beatriz Silva", "ana@x.com", "+5511987654321")

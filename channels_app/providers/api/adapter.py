@@ -24,8 +24,8 @@ from channels_app.adapters import (
     InboundMessage,
     OutboundMessage,
     RemoteAttachment,
-    SendResult,
     Sender,
+    SendResult,
     SignatureInvalid,
     StatusUpdate,
 )

@@ -23,11 +23,39 @@ AGENTS = [
 ]
 CONVERSATIONS = [
     # (sender id, name, phone, messages from the customer, agent reply, final status)
-    ("c-101", "Maria Oliveira", "+55 11 98765-4321", ["Oi! Meu pedido #4521 ainda não chegou."], "Olá Maria! Vou verificar agora mesmo.", "open"),
+    (
+        "c-101",
+        "Maria Oliveira",
+        "+55 11 98765-4321",
+        ["Oi! Meu pedido #4521 ainda não chegou."],
+        "Olá Maria! Vou verificar agora mesmo.",
+        "open",
+    ),
     ("c-102", "João Pereira", "+55 21 99876-1234", ["Bom dia", "Vocês entregam em Niterói?"], None, "open"),
-    ("c-103", "Fernanda Costa", "+55 31 98888-7777", ["Quero trocar o tamanho da camiseta."], "Claro! Qual tamanho você prefere?", "pending"),
-    ("c-104", "Lucas Almeida", "+55 41 97777-6666", ["Obrigado pela ajuda!"], "Por nada, Lucas. Até a próxima!", "resolved"),
-    ("c-105", "Patrícia Rocha", "+55 51 96666-5555", ["Posso pagar com Pix?"], "Pode sim! O Pix aparece na finalização.", "snoozed"),
+    (
+        "c-103",
+        "Fernanda Costa",
+        "+55 31 98888-7777",
+        ["Quero trocar o tamanho da camiseta."],
+        "Claro! Qual tamanho você prefere?",
+        "pending",
+    ),
+    (
+        "c-104",
+        "Lucas Almeida",
+        "+55 41 97777-6666",
+        ["Obrigado pela ajuda!"],
+        "Por nada, Lucas. Até a próxima!",
+        "resolved",
+    ),
+    (
+        "c-105",
+        "Patrícia Rocha",
+        "+55 51 96666-5555",
+        ["Posso pagar com Pix?"],
+        "Pode sim! O Pix aparece na finalização.",
+        "snoozed",
+    ),
     ("c-106", "Rafael Santos", "+55 61 95555-4444", ["Hi, do you ship to Portugal?"], None, "open"),
 ]
 

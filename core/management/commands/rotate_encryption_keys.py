@@ -21,7 +21,9 @@ class Command(BaseCommand):
                 for pk in model.objects.values_list("pk", flat=True).iterator():
                     with transaction.atomic():
                         # Decrypts with whichever key matches; saving encrypts with the newest.
-                        value = model.objects.select_for_update().filter(pk=pk).values_list(field.name, flat=True).first()
+                        value = (
+                            model.objects.select_for_update().filter(pk=pk).values_list(field.name, flat=True).first()
+                        )
                         model.objects.filter(pk=pk).update(**{field.name: value or {}})
                         total += 1
         self.stdout.write(f"re-encrypted {total} value(s)")
