@@ -31,6 +31,8 @@ run: $(VENV)/.run-deps
 	$(PY) scripts/serve.py
 
 test: $(VENV)/.test-deps
+	$(PY) -m ruff check -q .
+	$(PY) -m ruff format --check -q .
 	scripts/test_services.sh
 	$(PY) -m pytest --create-db $(PYTEST_ARGS)
 
