@@ -57,13 +57,8 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
                 # Web chat visitors see that someone is answering (a name and a flag, nothing else).
                 visitor_groups = await self._visitor_groups(content.get("conversation_id"))
                 if visitor_groups:
-                    await realtime.broadcast_from_socket(
-                        visitor_groups,
-                        {
-                            "type": "widget.typing",
-                            "name": self.user.display_name,
-                            "typing": bool(content.get("typing", True)),
-                        },
+                    await live.visitor_typing_send(
+                        visitor_groups, name=self.user.display_name, typing=bool(content.get("typing", True))
                     )
         elif kind == "ping":
             await self.send_json({"type": "pong"})

@@ -10,6 +10,8 @@ on reconnect.
 
 import hashlib
 
+from django.core.cache import cache
+
 from core import realtime
 from core.events import Event
 
@@ -64,6 +66,43 @@ def visitor_group(address: str) -> str:
     """The group of one web chat visitor, by their identity address (hashed: addresses carry the
     site's user ids, which have no business in a group name)."""
     return realtime.group_name("widget", hashlib.sha256(address.encode()).hexdigest()[:40])
+
+
+# A visitor whose network blocks WebSockets polls instead, and would never hear that an agent is
+# typing: the signal is also kept in the shared cache for a few seconds, read by the poll.
+VISITOR_TYPING_SECONDS = 5
+
+
+def _typing_key(group: str) -> str:
+    return f"widget-typing:{group}"
+
+
+async def visitor_typing_send(groups: list[str], *, name: str, typing: bool) -> None:
+    """An agent is typing in a web chat conversation: tell the visitor's open sockets, and
+    remember it for the visitor's polls."""
+    message = {"type": "widget.typing", "name": name, "typing": typing}
+    await realtime.broadcast_from_socket(groups, message)
+    for group in groups:
+        if typing:
+            await cache.aset(_typing_key(group), name, VISITOR_TYPING_SECONDS)
+        else:
+            await cache.adelete(_typing_key(group))
+
+
+def visitor_typing_name(address: str) -> str | None:
+    """Who is typing to this visitor right now (for a poll), or None."""
+    return cache.get(_typing_key(visitor_group(address)))
+
+
+def visitor_typing_message(*, conversation_uuid: str, name: str, typing: bool) -> tuple[list[str], dict]:
+    """The visitor's typing signal for the agents who have the conversation open."""
+    return [conversation_group(conversation_uuid)], {
+        "type": "console.typing",
+        "conversation_id": conversation_uuid,
+        "user_id": "visitor",  # never an agent's id: consoles show it to everyone
+        "name": name,
+        "typing": typing,
+    }
 
 
 _visitor_channels: dict[str, bool] = {}

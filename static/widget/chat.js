@@ -655,7 +655,10 @@
   async function catchUp() {
     if (!state.token) return;
     const result = await call("GET", "messages").catch(() => null);
-    if (result && result.ok) arrived(result.data.messages, result.data.conversations);
+    if (!result || !result.ok) return;
+    // Polling has no socket to hear "typing" on: the poll says who is typing right now.
+    if (state.polling && result.data.typing) showTyping({ typing: true, name: result.data.typing });
+    arrived(result.data.messages, result.data.conversations);
   }
 
   function arrived(messages, conversations) {
@@ -687,9 +690,11 @@
   let lastTyping = 0;
   function sendTyping(typing) {
     const now = Date.now();
-    if (!state.ready || (typing && now - lastTyping < 2000)) return;
+    if (typing && now - lastTyping < 2000) return;
+    if (state.ready) state.socket.send(JSON.stringify({ type: "typing", typing }));
+    else if (state.polling && state.token) call("POST", "typing", { typing }).catch(() => null);
+    else return;
     lastTyping = typing ? now : 0;
-    state.socket.send(JSON.stringify({ type: "typing", typing }));
   }
 
   let typingTimer = null;

@@ -389,7 +389,7 @@ def test_when_websockets_are_blocked_the_widget_falls_back_to_polling(browser, a
     from tests.factories import reply
 
     host.page("/nows.html", app=app_server, widget=widget)
-    context = browser.new_context()
+    context = browser.new_context(locale="en-US")
     context.route_web_socket("**/ws/widget/", lambda ws: ws.close())
     page = context.new_page()
     chat = _open(page, host.url("/nows.html"))
@@ -415,6 +415,20 @@ def test_when_websockets_are_blocked_the_widget_falls_back_to_polling(browser, a
     )
     expect(chat.locator(".msg.from-agent img")).to_have_count(0)
     assert dialogs == []
+
+    # Typing both ways without the visitor's socket: the visitor's keystrokes are posted, the
+    # agent's typing comes back with the next poll.
+    agent_context = browser.new_context(locale="en-US")
+    agent = agent_context.new_page()
+    sign_in(agent, app_server, "ana", PASSWORD)
+    agent.goto(f"{app_server}/inbox/?view=all")
+    agent.locator(".row", has_text="Caio").click()
+    expect(agent.locator("#timeline")).to_contain_text("Tem alguém aí?")
+    chat.locator("#text").press_sequentially("Mais uma pergunta", delay=250)
+    expect(agent.locator("#typing")).to_contain_text("Caio", timeout=8000)
+    agent.locator("#composer-text").press_sequentially("Um momento", delay=200)
+    expect(chat.locator("#typing")).to_have_text("Ana is typing…", timeout=8000)
+    agent_context.close()
     context.close()
 
 

@@ -96,33 +96,15 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
         if typing and now - self.last_typing < TYPING_EVERY_SECONDS:
             return
         self.last_typing = now
-        target = await self._current_conversation()
+        target = await database_sync_to_async(selectors.visitor_current_conversation)(
+            channel=self.channel, visitor=self.visitor
+        )
         if target is None:
             return
-        conversation_uuid, name = target
-        await realtime.broadcast_from_socket(
-            [live.conversation_group(conversation_uuid)],
-            {
-                "type": "console.typing",
-                "conversation_id": conversation_uuid,
-                "user_id": "visitor",  # never an agent's id: consoles show it to everyone
-                "name": name,
-                "typing": typing,
-            },
+        groups, message = live.visitor_typing_message(
+            conversation_uuid=str(target.uuid), name=target.contact.display_name, typing=typing
         )
-
-    @database_sync_to_async
-    def _current_conversation(self) -> tuple[str, str] | None:
-        conversation = (
-            selectors.visitor_conversations(channel=self.channel, visitor=self.visitor)
-            .exclude(status="resolved")
-            .select_related("contact")
-            .order_by("-last_activity_at")
-            .first()
-        )
-        if conversation is None:
-            return None
-        return str(conversation.uuid), conversation.contact.display_name
+        await realtime.broadcast_from_socket(groups, message)
 
     # --- from the channel layer --------------------------------------------------------------
     async def dispatch(self, message):

@@ -33,6 +33,17 @@ def visitor_conversations(*, channel: Channel, visitor) -> QuerySet[Conversation
     )
 
 
+def visitor_current_conversation(*, channel: Channel, visitor) -> Conversation | None:
+    """The conversation the visitor is writing in now (its contact loaded), if any is open."""
+    return (
+        visitor_conversations(channel=channel, visitor=visitor)
+        .exclude(status=Conversation.Status.RESOLVED)
+        .select_related("contact")
+        .order_by("-last_activity_at")
+        .first()
+    )
+
+
 def visitor_messages(*, channel: Channel, visitor) -> QuerySet[Message]:
     visible = Q(direction=Message.Direction.INBOUND) | Q(
         sender_type__in=[Message.SenderType.AGENT, Message.SenderType.BOT], status__in=VISIBLE_OUTBOUND

@@ -14,4 +14,5 @@ urlpatterns = [
     path("widget/api/uploads", views.upload, name="upload"),
     path("widget/api/profile", views.profile, name="profile"),
     path("widget/api/receipts", views.receipts, name="receipts"),
+    path("widget/api/typing", views.typing, name="typing"),
 ]

@@ -21,8 +21,9 @@ from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from channels_app.providers.web_widget import config, forms, payloads, security, selectors, services, strings
+from conversations import live
 from conversations import selectors as agent_selectors
-from core import ratelimit
+from core import ratelimit, realtime
 from core.exceptions import ApplicationError
 
 LIMITS = {  # requests per minute
@@ -32,6 +33,7 @@ LIMITS = {  # requests per minute
     "upload": 10,
     "profile": 10,
     "receipt": 120,
+    "typing": 60,  # the chat sends at most one every 2 s
 }
 
 
@@ -275,6 +277,8 @@ def _history(channel, visitor, *, before: str | None) -> dict:
         "messages": [payloads.message_for_visitor(m, seen=seen.get(m.pk, False)) for m in messages],
         "has_more": has_more,
         "conversations": {key: {"status": status} for key, (status, _unread) in conversations.items()},
+        # For a visitor who polls (WebSockets blocked): the agent typing to them right now.
+        "typing": live.visitor_typing_name(visitor.address),
     }
 
 
@@ -372,6 +376,24 @@ def receipts(request, channel, visitor):
     mine = selectors.visitor_outbound_ids(channel=channel, visitor=visitor, uuids=valid)
     services.visitor_receipt_record(channel=channel, message_ids=mine, state=data["state"])
     return JsonResponse({"status": "accepted", "count": len(mine)}, status=202)
+
+
+@require_POST
+@visitor_api("typing")
+def typing(request, channel, visitor):
+    """`{"typing": true|false}` from a visitor who polls: the agents with the conversation open
+    see it, as they do over the WebSocket."""
+    data = _json_body(request)
+    if data is None or not isinstance(data.get("typing"), bool):
+        return _error(400, "bad_request", _("Send `typing` as true or false."))
+    conversation = selectors.visitor_current_conversation(channel=channel, visitor=visitor)
+    if conversation is not None:
+        realtime.broadcast(
+            *live.visitor_typing_message(
+                conversation_uuid=str(conversation.uuid), name=conversation.contact.display_name, typing=data["typing"]
+            )
+        )
+    return JsonResponse({"status": "accepted"}, status=202)
 
 
 def _is_uuid(value: str) -> bool:

@@ -224,6 +224,19 @@ def test_turning_verification_on_shuts_out_visitors_who_started_anonymously(visi
 
 
 # --- rate limits --------------------------------------------------------------------------------
+def test_a_typing_signal_needs_a_flag_and_a_token(visitor):
+    def typing(body):
+        return visitor.client.post(
+            "/widget/api/typing", json.dumps(body), content_type="application/json", **visitor.headers()
+        )
+
+    assert typing({"typing": True}).status_code == 202
+    bad = typing({"typing": "yes"})
+    assert bad.status_code == 400 and "true or false" in bad.json()["error"]["message"]
+    visitor.token = None
+    assert typing({"typing": False}).status_code == 401
+
+
 def test_visitor_endpoints_are_rate_limited(visitor):
     from channels_app.providers.web_widget import views
 
