@@ -173,7 +173,7 @@ def _conversation_context(request, conversation: Conversation) -> dict:
     adapter = adapter_for(conversation.channel)
     return {
         "conversation": conversation,
-        "messages": messages,
+        "timeline": messages,  # not "messages": that name is Django's flash messages in base.html
         "has_earlier": earlier,
         "contact": conversation.contact,
         "identities": list(conversation.contact.identities.all()),
@@ -209,7 +209,7 @@ def conversation_timeline(request, conversation_uuid):
     return render(
         request,
         "conversations/_timeline.html",
-        {"conversation": conversation, "messages": messages, "has_earlier": earlier},
+        {"conversation": conversation, "timeline": messages, "has_earlier": earlier},
     )
 
 
@@ -227,7 +227,7 @@ def conversation_earlier(request, conversation_uuid):
         "conversations/_earlier.html",
         {
             "conversation": conversation,
-            "messages": list(reversed(page[:TIMELINE_SIZE])),
+            "timeline": list(reversed(page[:TIMELINE_SIZE])),
             "has_earlier": len(page) > TIMELINE_SIZE,
         },
     )
@@ -300,7 +300,7 @@ def message_create(request, conversation_uuid):
     # Several files on a one-file-per-message channel are several messages: show them all.
     messages = Message.objects.filter(pk__in=[m.pk for m in sent]).select_related("sender_user", "in_reply_to")
     messages = messages.prefetch_related("attachments").order_by("created_at", "id")
-    return render(request, "conversations/_messages.html", {"messages": messages, "conversation": conversation})
+    return render(request, "conversations/_messages.html", {"timeline": messages, "conversation": conversation})
 
 
 @login_required

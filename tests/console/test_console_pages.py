@@ -123,6 +123,16 @@ def test_markup_from_customers_is_shown_as_text(client, personas, agent):
     assert "<script>alert('n')</script>" not in page
 
 
+def test_a_conversation_opened_by_its_address_shows_its_timeline_and_no_stray_notices(client, personas, agent):
+    conversation = receive(personas.channel_a, sender_id="y", text="Chegou quebrado", name="Yara").conversation
+
+    page = client.get(f"/conversations/{conversation.uuid}/").content.decode()
+
+    timeline = page.split('id="timeline"', 1)[1]
+    assert "Chegou quebrado" in timeline
+    assert 'class="flash"' not in page  # the messages of the conversation are not flash notices
+
+
 def test_canned_responses_reach_the_composer(client, personas, agent):
     CannedResponse.objects.create(shortcut="pix", content="Aceitamos Pix!")
     conversation = conversation_with_customer(personas.channel_a)
