@@ -14,7 +14,7 @@ import json
 import logging
 import time
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import fields, is_dataclass, replace
 from datetime import timedelta
 
 from django.conf import settings
@@ -181,12 +181,37 @@ def _simple_message(event: InboundEvent) -> tuple[Channel, InboundMessage] | Non
         adapter = registry.adapter_for(event.channel)
         if adapter.threaded or type(adapter).should_auto_assign is not ChannelAdapter.should_auto_assign:
             return None
-        items = adapter.parse(event.raw_body(), event.headers)
+        items = parse_clean(adapter, event.raw_body(), event.headers)
     except Exception:
         return None  # the one-at-a-time path records the error
     if len(items) != 1 or type(items[0]) is not InboundMessage or items[0].attachments:
         return None
     return event.channel, items[0]
+
+
+def parse_clean(adapter, body: bytes, headers: dict) -> list:
+    """`adapter.parse()`, with NUL characters taken out of what it read. PostgreSQL text and
+    jsonb cannot hold U+0000: a message carrying one (a buggy client, pasted binary, a mail part
+    in UTF-16) is stored without it instead of failing on every retry and being parked."""
+    return [_without_nul(item) for item in adapter.parse(body, headers)]
+
+
+def _without_nul(value):
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, dict):
+        cleaned = {_without_nul(k): _without_nul(v) for k, v in value.items()}
+        return value if cleaned == value else cleaned
+    if isinstance(value, list | tuple):
+        cleaned = type(value)(_without_nul(v) for v in value)
+        return value if cleaned == value else cleaned
+    if is_dataclass(value) and not isinstance(value, type):
+        changes = {}
+        for field in fields(value):
+            if field.init and (new := _without_nul(old := getattr(value, field.name))) is not old:
+                changes[field.name] = new
+        return replace(value, **changes) if changes else value
+    return value
 
 
 def _release(model, ids: list[int], status: str) -> None:
@@ -206,7 +231,7 @@ def inbound_event_process(*, event: InboundEvent) -> bool:
             adapter = registry.adapter_for(channel)
             items += [
                 (adapter, *(_download_all(adapter, item) if isinstance(item, InboundMessage) else (item, [])))
-                for item in adapter.parse(body, event.headers)
+                for item in parse_clean(adapter, body, event.headers)
             ]
         with transaction.atomic():
             for adapter, item, files in items:

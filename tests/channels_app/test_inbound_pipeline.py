@@ -1,5 +1,6 @@
 """Inbound: webhook → raw event → drain → contact, conversation, message, assignment, events."""
 
+import json
 import threading
 
 import pytest
@@ -52,6 +53,23 @@ def test_a_second_message_joins_the_open_conversation(client, api_channel):
     assert conversation.messages.count() == 2
     assert conversation.unread_count == 2
     assert Contact.objects.count() == 1
+
+
+@pytest.mark.parametrize("known", [False, True], ids=["new contact", "known contact (batch path)"])
+def test_a_nul_character_is_dropped_not_a_reason_to_lose_the_message(client, api_channel, known):
+    if known:
+        post_api_webhook(client, api_channel, inbound_message("m-0", sender_id="c-1", name="Ana"))
+        services.inbound_drain()
+    payload = inbound_message("m-1", sender_id="c-1", text="Segue o código: a\u0000b", name="Ana\u0000")
+    payload["from"]["email"] = "ana@example.com"
+
+    post_api_webhook(client, api_channel, json.dumps(payload).encode())
+    services.inbound_drain()
+
+    assert set(InboundEvent.objects.values_list("status", flat=True)) == {"processed"}
+    message = Message.objects.get(provider_message_id="m-1")
+    assert message.content == "Segue o código: ab"
+    assert message.conversation.contact.name == "Ana"
 
 
 def test_a_message_after_resolution_starts_a_new_conversation(client, api_channel):
