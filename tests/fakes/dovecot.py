@@ -3,6 +3,9 @@ free loopback ports: IMAP and POP3 without TLS, any user name with the one passw
 `Dovecot.PASSWORD` (each test takes its own user, so mailboxes never mix), and XOAUTH2 checked
 against an OAuth server's introspection endpoint (tests/fakes/oauth_server.py).
 
+With `tls=` (tests/fakes/tls.py's certificates) it also listens for IMAPS and POP3S on ports of
+their own (`imaps_port`, `pop3s_port`) and offers STARTTLS/STLS on the plain ports.
+
 Not a fake: the protocol, UIDs, UIDVALIDITY and flags are Dovecot's own. Used by the tests and
 by bench/email_ingest.py. Started as root (CI), mail is owned by the `dovecot` system user;
 started by anyone else, everything runs as that user.
@@ -28,7 +31,7 @@ state_dir = {root}/state
 log_path = {root}/dovecot.log
 protocols = imap pop3
 listen = 127.0.0.1
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login xoauth2 oauthbearer
 auth_failure_delay = 0
@@ -45,7 +48,7 @@ service imap-login {{
     port = {imap_port}
   }}
   inet_listener imaps {{
-    port = 0
+{imaps}
   }}
 }}
 service pop3-login {{
@@ -54,7 +57,7 @@ service pop3-login {{
     port = {pop3_port}
   }}
   inet_listener pop3s {{
-    port = 0
+{pop3s}
   }}
 }}
 passdb {{
@@ -81,6 +84,11 @@ active_attribute = active
 active_value = true
 """
 
+# `<path`: Dovecot reads the files at start (as root in CI), before dropping privileges.
+SSL_ON = "ssl = yes\nssl_cert = <{cert}\nssl_key = <{key}"
+LISTENER_OFF = "    port = 0"
+LISTENER_ON = "    address = 127.0.0.1\n    port = {port}"
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -91,12 +99,15 @@ def free_port() -> int:
 class Dovecot:
     PASSWORD = "s3cret-pw"
 
-    def __init__(self, introspection_url: str = "http://127.0.0.1:9/introspect"):
+    def __init__(self, introspection_url: str = "http://127.0.0.1:9/introspect", *, tls=None):
         if not Path(DOVECOT).exists():
             raise RuntimeError("Dovecot is not installed: run scripts/test_services.sh (dovecot-imapd, dovecot-pop3d)")
         self.root = Path(tempfile.mkdtemp(prefix="dovecot-"))
         self.imap_port = free_port()
         self.pop3_port = free_port()
+        self.tls = tls  # tests.fakes.tls.Certificates (cert and key paths), or None: no TLS at all
+        self.imaps_port = free_port() if tls else None
+        self.pop3s_port = free_port() if tls else None
         self.introspection_url = introspection_url
         self.process = None
         if os.getuid() == 0:
@@ -115,6 +126,9 @@ class Dovecot:
                 mail_user=mail_user,
                 mail_group=mail_group,
                 password=self.PASSWORD,
+                ssl=SSL_ON.format(cert=tls.cert, key=tls.key) if tls else "ssl = no",
+                imaps=LISTENER_ON.format(port=self.imaps_port) if tls else LISTENER_OFF,
+                pop3s=LISTENER_ON.format(port=self.pop3s_port) if tls else LISTENER_OFF,
                 **users,
             )
         )
@@ -132,14 +146,15 @@ class Dovecot:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
+        ports = [p for p in (self.imap_port, self.pop3_port, self.imaps_port, self.pop3s_port) if p]
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"Dovecot exited at start:\n{self.log()}")
             try:
-                with socket.create_connection(("127.0.0.1", self.imap_port), timeout=0.5):
-                    with socket.create_connection(("127.0.0.1", self.pop3_port), timeout=0.5):
-                        return self
+                for port in ports:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                return self
             except OSError:
                 time.sleep(0.05)
         self.stop()
@@ -158,6 +173,12 @@ class Dovecot:
     def log(self) -> str:
         path = self.root / "dovecot.log"
         return path.read_text(errors="replace")[-4000:] if path.exists() else ""
+
+    def logins(self, user: str) -> list[str]:
+        """Dovecot's log line for each login of `user`; one made over TLS says `, TLS,`."""
+        path = self.root / "dovecot.log"
+        text = path.read_text(errors="replace") if path.exists() else ""
+        return [line for line in text.splitlines() if f"Login: user=<{user}>," in line]
 
     # --- arranging mailboxes ------------------------------------------------------------------
     def client(self, email: str, password: str) -> imapclient.IMAPClient:

@@ -3,6 +3,10 @@
 It authenticates like a real submission server: PLAIN/LOGIN against `users`, and XOAUTH2 with
 bearer tokens checked against tests/fakes/oauth_server.py (a refused token gets Google's 334
 JSON challenge, then 535). Answers to RCPT and DATA can be scripted to test error handling.
+
+With `tls=` (tests/fakes/tls.py's certificates) it speaks TLS: `tls_mode="starttls"` offers
+STARTTLS and refuses MAIL and AUTH before it (submission, port 587); `"implicit"` is TLS from the
+first byte (SMTPS, port 465). Each capture records the TLS version it arrived over.
 """
 
 import base64
@@ -23,6 +27,7 @@ class Captured:
     rcpt_tos: list
     data: bytes
     login: str
+    tls: str = ""  # "TLSv1.3" when the session was encrypted, "" in plaintext
 
     @property
     def message(self):
@@ -37,6 +42,8 @@ class SmtpCapture:
     data_replies: list = field(default_factory=list)  # scripted answers to DATA, then 250
     received: list = field(default_factory=list)
     auth_attempts: list = field(default_factory=list)  # (mechanism, login, ok)
+    tls: object = None  # tests.fakes.tls.Certificates, or None: plaintext only
+    tls_mode: str = "starttls"  # starttls | implicit
 
     def __post_init__(self):
         capture = self
@@ -54,7 +61,11 @@ class SmtpCapture:
                 login = session.auth_data if isinstance(session.auth_data, str) else ""
                 if isinstance(session.auth_data, LoginPassword):
                     login = session.auth_data.login.decode()
-                capture.received.append(Captured(envelope.mail_from, list(envelope.rcpt_tos), envelope.content, login))
+                secured = server.transport.get_extra_info("ssl_object")
+                tls = secured.version() if secured is not None else ""
+                capture.received.append(
+                    Captured(envelope.mail_from, list(envelope.rcpt_tos), envelope.content, login, tls)
+                )
                 return "250 2.0.0 Ok: queued"
 
             async def auth_XOAUTH2(self, server, args):
@@ -77,6 +88,11 @@ class SmtpCapture:
             capture.auth_attempts.append((mechanism, login, ok))
             return AuthResult(success=ok, handled=False, auth_data=auth_data)
 
+        encryption = {}
+        if self.tls is not None and self.tls_mode == "implicit":
+            encryption = {"ssl_context": self.tls.server_context()}
+        elif self.tls is not None:
+            encryption = {"tls_context": self.tls.server_context(), "require_starttls": True}
         self.port = free_port()
         self.controller = Controller(
             Handler(),
@@ -84,6 +100,7 @@ class SmtpCapture:
             port=self.port,
             authenticator=authenticator,
             auth_require_tls=False,
+            **encryption,
         )
 
     def __enter__(self):

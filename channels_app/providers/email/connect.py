@@ -3,6 +3,11 @@ log (core.http.record_call), with password or OAuth 2.0 (SASL XOAUTH2).
 
 With OAuth, a refused login is retried once with a freshly refreshed access token (a token can
 be revoked before it expires); a refresh answered with `invalid_grant` means reconnect.
+
+TLS ("ssl": implicit, "starttls": upgraded before login) always verifies the server's certificate
+and name against the default trust store, which honours SSL_CERT_FILE / SSL_CERT_DIR (a private
+CA is trusted there, never by turning verification off). With "starttls", a server that does not
+offer it is refused before the password is sent.
 """
 
 import base64
@@ -38,7 +43,18 @@ TokenSource = Callable[[bool], str]
 
 
 def _context() -> ssl.SSLContext:
+    # Created per connection: OpenSSL reads SSL_CERT_FILE / SSL_CERT_DIR when it is made.
     return ssl.create_default_context()
+
+
+def _no_starttls(server: Server) -> MailboxError:
+    return MailboxError(
+        _(
+            "%(server)s does not offer STARTTLS, so we did not sign in (the password would have gone "
+            "unencrypted). Check the port and the security setting."
+        )
+        % {"server": server.label}
+    )
 
 
 def describe(exc: BaseException, server: Server) -> MailboxError:
@@ -53,6 +69,17 @@ def describe(exc: BaseException, server: Server) -> MailboxError:
         return MailboxError(_("%(server)s refused the connection; check the port.") % {"server": server.label})
     if isinstance(exc, TimeoutError | socket.timeout):
         return MailboxError(_("%(server)s did not answer in time.") % {"server": server.label})
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        # verify_message is OpenSSL's reason: "self-signed certificate", "certificate has expired",
+        # "Hostname mismatch, certificate is not valid for ...", "unable to get local issuer ...".
+        return MailboxError(
+            _(
+                "The security certificate of %(server)s is not trusted (%(error)s). Check the server "
+                "name; if the server uses a private certificate authority, ask the administrator to "
+                "add it to the trusted certificates."
+            )
+            % {"server": server.label, "error": exc.verify_message or exc.reason or exc}
+        )
     if isinstance(exc, ssl.SSLError):
         return MailboxError(
             _("Secure connection to %(server)s failed (%(error)s); check the security setting.")
@@ -86,8 +113,14 @@ def _imap_open(server: Server) -> imapclient.IMAPClient:
         ssl_context=_context() if server.security == "ssl" else None,
         timeout=settings.EMAIL_CHANNEL_TIMEOUT_SECONDS,
     )
-    if server.security == "starttls":
-        client.starttls(_context())
+    try:
+        if server.security == "starttls":
+            if not client.has_capability("STARTTLS"):
+                raise _no_starttls(server)
+            client.starttls(_context())
+    except BaseException:
+        _close_imap(client)
+        raise
     return client
 
 
@@ -145,9 +178,22 @@ def _pop3_open(server: Server) -> poplib.POP3:
     if server.security == "ssl":
         return poplib.POP3_SSL(server.host, server.port, timeout=timeout, context=_context())
     client = poplib.POP3(server.host, server.port, timeout=timeout)
-    if server.security == "starttls":
-        client.stls(_context())
+    try:
+        if server.security == "starttls":
+            if "STLS" not in _pop3_capabilities(client):
+                raise _no_starttls(server)
+            client.stls(_context())
+    except BaseException:
+        _close_pop3(client, quit=False)
+        raise
     return client
+
+
+def _pop3_capabilities(client: poplib.POP3) -> dict:
+    try:
+        return client.capa()
+    except poplib.error_proto:  # no CAPA: an old server, which offers no STLS either
+        return {}
 
 
 def _pop3_login(client: poplib.POP3, cfg: MailboxConfig, password: str, token: TokenSource | None, force: bool):
@@ -207,7 +253,7 @@ def smtp_open(cfg: MailboxConfig, *, password: str, token: TokenSource | None) -
         else:
             client = smtplib.SMTP(server.host, server.port, timeout=timeout)
             if server.security == "starttls":
-                client.starttls(context=_context())
+                _smtp_starttls(client, server)
         client.ehlo_or_helo_if_needed()
         try:
             if token is not None:
@@ -224,6 +270,17 @@ def smtp_open(cfg: MailboxConfig, *, password: str, token: TokenSource | None) -
             if token is None or attempt == 2:
                 raise _auth_failed(cfg, f"{exc.smtp_code} {_text(exc.smtp_error)}") from exc
     raise AssertionError("unreachable")
+
+
+def _smtp_starttls(client: smtplib.SMTP, server: Server) -> None:
+    try:
+        client.ehlo_or_helo_if_needed()
+        if not client.has_extn("starttls"):
+            raise _no_starttls(server)
+        client.starttls(context=_context())
+    except BaseException:
+        client.close()
+        raise
 
 
 def _smtp_password_login(client: smtplib.SMTP, user: str, password: str) -> None:

@@ -63,6 +63,27 @@ def dovecot(oauth_server):
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def certificates():
+    """A private CA and a server certificate for 127.0.0.1 (tests/fakes/tls.py); trusted by nobody
+    until a test points SSL_CERT_FILE at `certificates.ca_bundle`."""
+    from tests.fakes.tls import make_certificates
+
+    files = make_certificates()
+    yield files
+    files.remove()
+
+
+@pytest.fixture(scope="session")
+def tls_dovecot(oauth_server, certificates):
+    """A second Dovecot with IMAPS and POP3S on ports of their own, and STARTTLS on the plain ones."""
+    from tests.fakes.dovecot import Dovecot
+
+    server = Dovecot(introspection_url=f"{oauth_server.url}/introspect", tls=certificates).start()
+    yield server
+    server.stop()
+
+
 @dataclass
 class Account:
     address: str
