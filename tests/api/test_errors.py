@@ -1,5 +1,7 @@
 """One JSON error shape for every API error, whatever raised it."""
 
+import re
+
 import pytest
 
 from tests.api.conftest import error_of
@@ -59,8 +61,13 @@ def test_schema_and_docs_are_served(client):
     assert schema.status_code == 200
     paths = schema.json()["paths"]
     assert "/api/v1/conversations/{conversation_id}/messages" in paths
-    assert client.get("/api/v1/docs/").status_code == 200
-    assert client.get("/api/v1/redoc/").status_code == 200
+    for page in ("/api/v1/docs/", "/api/v1/redoc/"):
+        response = client.get(page)
+        assert response.status_code == 200
+        html = response.content.decode()
+        # Served from here, like every page: no CDN, no web fonts from third parties.
+        assert not re.findall(r'(?:src|href)="https?://(?!testserver)', html), page
+        assert "googleapis" not in html and "/static/" in html
 
 
 @pytest.mark.parametrize("text", ["nul \u0000 inside", "lone \ud800 surrogate"])
