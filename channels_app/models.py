@@ -12,6 +12,7 @@ class Channel(models.Model):
     """A configured inbox: a provider kind, its settings and its encrypted credentials."""
 
     class Status(models.TextChoices):
+        UNCHECKED = "unchecked", _("Not checked yet")
         OK = "ok", _("Connected")
         ERROR = "error", _("Failing")
         NEEDS_RECONNECT = "needs_reconnect", _("Reconnect needed")
@@ -27,7 +28,7 @@ class Channel(models.Model):
     settings = models.JSONField(_("settings"), default=dict, blank=True)
     credentials = EncryptedJSONField(_("credentials"), default=dict, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OK)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.UNCHECKED)
     last_error = models.TextField(_("last error"), blank=True)
     last_error_at = models.DateTimeField(null=True, blank=True)
 

@@ -47,7 +47,10 @@ def test_a_reply_reaches_the_callback_signed_and_is_marked_sent(api_channel, rec
     assert body["recipient"]["id"] == "cust-9"
     assert body["content"] == "Seu pedido saiu para entrega"
     assert request.headers["webhook-id"] in receiver.accepted  # verified by standardwebhooks
-    assert [e.name for e in seen] == ["message.sent"]
+    # A new channel's first success also shows it connected ("Not checked yet" before).
+    assert [e.name for e in seen] == ["message.sent", "channel.status_changed"]
+    api_channel.refresh_from_db()
+    assert api_channel.status == Channel.Status.OK
     call = ApiCall.objects.get()
     assert (call.provider, call.operation, call.status_code, call.reference) == (
         "api",

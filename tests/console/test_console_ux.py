@@ -297,11 +297,16 @@ def test_testing_a_sandbox_api_channel_without_a_callback_url_succeeds(client, p
 
     Channel.objects.filter(pk=personas.channel_a.pk).update(settings={"sandbox": True})
 
+    row = client.get("/settings/channels/").content.decode().split(personas.channel_a.name, 1)[1].split("</tr>")[0]
+    assert "Not checked yet" in row and "Connected" not in row  # nothing has proved it yet
+
     page = client.post(f"/settings/channels/{personas.channel_a.uuid}/check/", follow=True).content.decode()
 
     assert "Connection works. Sandbox: outgoing messages are accepted inside the product." in page
     personas.channel_a.refresh_from_db()
     assert personas.channel_a.status == "ok"
+    row = client.get("/settings/channels/").content.decode().split(personas.channel_a.name, 1)[1].split("</tr>")[0]
+    assert "Connected" in row
 
 
 def test_testing_an_api_channel_without_a_callback_url_says_what_is_missing(client, personas, admin):

@@ -264,7 +264,7 @@ def mailbox_poll(*, mailbox: Mailbox) -> PollResult:
         fetched_total=F("fetched_total") + result.recorded,
     )
     # A "reconnect needed" that sending raised (SMTP refused us) is not ours to clear.
-    if channel.status == Channel.Status.ERROR or (
+    if channel.status in (Channel.Status.ERROR, Channel.Status.UNCHECKED) or (
         channel.status == Channel.Status.NEEDS_RECONNECT and mailbox.reconnect_fingerprint
     ):
         channel_services.channel_set_status(channel=channel, status=Channel.Status.OK, error="")
