@@ -5,7 +5,6 @@ Agents see the contacts of their inboxes' conversations, and contacts in no conv
 """
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
@@ -14,6 +13,7 @@ from rest_framework.response import Response
 from accounts import idempotency
 from contacts import identities, services
 from contacts.models import Contact, ContactIdentity
+from contacts.search import contacts_matching
 from conversations import selectors
 from core.api import fields
 from core.api.pagination import PageParams, page_serializer, paginate
@@ -95,7 +95,10 @@ def _contact_out(contact: Contact) -> dict:
 class ContactListApi(ApiView):
     class ContactFilters(PageParams):
         q = fields.CharField(
-            required=False, max_length=100, help_text="Search names, e-mails and phone numbers (part of any)."
+            required=False,
+            max_length=100,
+            help_text="Search names (accents and case aside), e-mails, addresses and phone numbers (part of any; "
+            "phone punctuation and the country code may be left out).",
         )
         email = fields.CharField(required=False, max_length=254, help_text="Exact e-mail (any case).")
         phone = fields.CharField(required=False, max_length=32, help_text="Exact phone number, any spelling.")
@@ -124,12 +127,7 @@ class ContactListApi(ApiView):
         filters = validated_query(self.ContactFilters, request)
         qs = selectors.contacts_for_user(request.user).prefetch_related("identities")
         if filters.get("q"):
-            text = filters["q"].strip()
-            match = Q(name__icontains=text) | Q(email__icontains=text)
-            digits = "".join(ch for ch in text if ch.isdigit())
-            if len(digits) >= 4:
-                match |= Q(phone__contains=digits)
-            qs = qs.filter(match)
+            qs = contacts_matching(qs, filters["q"])
         if "email" in filters:
             qs = qs.filter(email__iexact=filters["email"].strip())
         if "phone" in filters:

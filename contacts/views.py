@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from channels_app import registry
 from contacts import services
 from contacts.forms import ContactForm, MergeForm
+from contacts.search import contacts_matching
 from conversations import selectors
 
 PAGE_SIZE = 50
@@ -24,7 +25,7 @@ PAGE_SIZE = 50
 @login_required
 def contact_list(request):
     query = request.GET.get("q", "").strip()
-    contacts = _matching(selectors.contacts_for_user(request.user).order_by("-updated_at", "-pk"), query)
+    contacts = contacts_matching(selectors.contacts_for_user(request.user).order_by("-updated_at", "-pk"), query)
     at, before_id = parse_datetime(request.GET.get("before_at", "")), request.GET.get("before_id", "")
     if at is not None and before_id.isdigit():
         contacts = contacts.filter(Q(updated_at__lt=at) | Q(updated_at=at, pk__lt=int(before_id)))
@@ -38,17 +39,6 @@ def contact_list(request):
         "contacts/contact_list.html",
         {"contacts": page, "query": query, "next_query": next_query, "nav": "contacts"},
     )
-
-
-def _matching(contacts, query: str):
-    if not query:
-        return contacts
-    return contacts.filter(
-        Q(name__icontains=query)
-        | Q(email__icontains=query)
-        | Q(phone__contains=query)
-        | Q(identities__address__icontains=query)
-    ).distinct()
 
 
 def _visible(request, contact_uuid):
@@ -96,7 +86,7 @@ def contact_detail(request, contact_uuid):
     merge_candidates = []
     if merge_query:
         others = selectors.contacts_for_user(request.user).exclude(pk=contact.pk)
-        merge_candidates = list(_matching(others, merge_query).order_by("name", "pk")[:20])
+        merge_candidates = list(contacts_matching(others, merge_query).order_by("name", "pk")[:20])
     conversations = (
         selectors.conversations_for_user(request.user)
         .filter(contact=contact)

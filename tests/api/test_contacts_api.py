@@ -1,6 +1,7 @@
 """API-CONTACT: create with addresses (E.164, lower-case e-mail), search, update, conflicts."""
 
 import pytest
+from django.db import connection
 
 from contacts.models import Contact, ContactIdentity
 from tests.api.conftest import error_of
@@ -66,6 +67,36 @@ def test_search_by_name_email_or_phone(api, personas):
     assert found({"q": "98765"}) == [maria]
     assert found({"phone": "(11) 98765-4321"}) == [maria]
     assert found({"email": "JOAO@firma.com.br"}) == [joao]
+
+
+def test_search_ignores_phone_punctuation_accents_and_case(api, personas):
+    admin = api.as_user(personas.admin)
+    maria = admin.post("/contacts", {"name": "Maria Silva", "phone": "+5511987654321"}).json()["id"]
+    joao = admin.post(
+        "/contacts", {"name": "João Gonçalves", "identities": [{"medium": "whatsapp", "address": "5521998765432"}]}
+    ).json()["id"]
+
+    def found(params):
+        return [c["id"] for c in admin.get("/contacts", params).json()["results"]]
+
+    for spelling in ("+55 11 98765-4321", "(11) 98765-4321", "11 98765 4321", "11987654321", "98765-4321"):
+        assert found({"q": spelling}) == [maria], spelling
+    assert found({"q": "(21) 99876-5432"}) == [joao]
+    assert found({"q": "joao"}) == [joao]
+    assert found({"q": "GONCALVES"}) == [joao]
+    assert found({"q": "gonçalves joão"}) == ([joao] if connection.vendor == "postgresql" else [])
+    assert found({"q": "(31) 91111-2222"}) == []
+
+
+def test_an_agent_searching_by_phone_or_unaccented_name_sees_only_its_inboxes(api, personas):
+    ours = conversation_with_customer(personas.channel_a, "ours").contact
+    theirs = conversation_with_customer(personas.channel_b, "theirs").contact
+    for contact in (ours, theirs):
+        Contact.objects.filter(pk=contact.pk).update(name="Conceição", phone="+5511987654321")
+    ana = api.as_user(personas.agent_a)
+
+    for query in ("(11) 98765-4321", "conceicao"):
+        assert [c["id"] for c in ana.get("/contacts", {"q": query}).json()["results"]] == [str(ours.uuid)], query
 
 
 def test_update_is_partial_and_normalises_the_phone(api, personas):

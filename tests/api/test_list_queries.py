@@ -56,12 +56,15 @@ def test_messages(api, personas):
 def test_contacts(api, personas, who):
     caller = api.as_user(getattr(personas, who))
     receive(personas.channel_a, sender_id="c0")
+    contact_create(name="c-0", phone="+5511987650000")
     small = _queries(caller, "/contacts", {"q": "c"})
+    small_phone = _queries(caller, "/contacts", {"q": "(11) 98765-00"})
     for n in range(1, 10):
         receive(personas.channel_a, sender_id=f"c{n}")
         contact_create(name=f"c-{n}", email=f"c{n}@example.com", phone=f"+55119876500{n:02d}")
 
     assert _queries(caller, "/contacts", {"q": "c"}) == small
+    assert _queries(caller, "/contacts", {"q": "(11) 98765-00"}) == small_phone
 
 
 def test_channels(api, personas):

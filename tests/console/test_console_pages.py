@@ -233,3 +233,28 @@ def test_timeline_system_lines_are_shown_in_the_readers_language(client, persona
     assert conversation.messages.get(content_type="activity", payload__action="status_changed").content == (
         "Ana changed the status to Resolved"  # stored once, in the site's language, for the API
     )
+
+
+def test_search_ignores_accents_and_phone_punctuation_within_my_inboxes(client, personas, agent):
+    from contacts.models import ContactIdentity
+    from contacts.services import contact_update
+
+    ours = receive(personas.channel_a, sender_id="j", text="Olá, o boleto não chegou", name="João Gonçalves")
+    contact_update(contact=ours.conversation.contact, name="João Gonçalves", phone="+5511987654321")
+    ContactIdentity.objects.create(contact=ours.conversation.contact, medium="whatsapp", address="5521998765432")
+    theirs = receive(personas.channel_b, sender_id="k", text="Olá da outra caixa", name="João Barbosa")
+    contact_update(contact=theirs.conversation.contact, name="João Barbosa", phone="+5511987654321")
+
+    page = client.get("/search/", {"q": "ola nao"}).content.decode()
+    assert "Olá, o boleto não chegou" in page
+    assert "Olá da outra caixa" not in page
+
+    for query in ("joao", "JOAO GONCALVES", "+55 11 98765-4321", "(11) 98765-4321", "11987654321", "(21) 99876-5432"):
+        page = client.get("/search/", {"q": query}).content.decode()
+        assert "João Gonçalves" in page, query
+        assert "João Barbosa" not in page, query
+        listed = client.get("/contacts/", {"q": query}).content.decode()
+        assert "João Gonçalves" in listed, query
+        assert "João Barbosa" not in listed, query
+
+    assert "João Gonçalves" not in client.get("/search/", {"q": "(11) 91111-2222"}).content.decode()
