@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.models import User, validate_expiry
 
 
 class ApiKeyForm(forms.Form):
@@ -30,4 +30,5 @@ class ApiKeyForm(forms.Form):
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         help_text=_("Empty: never."),
+        validators=[validate_expiry],
     )

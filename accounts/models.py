@@ -1,6 +1,7 @@
 import uuid
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -117,11 +118,28 @@ class ApiKey(models.Model):
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
 
+    def clean(self):
+        # A new key that has already expired is a mistake (the admin site's add form; the console
+        # form checks the same). Moving an existing key's expiry into the past stays possible.
+        if self._state.adding:
+            try:
+                validate_expiry(self.expires_at)
+            except ValidationError as exc:
+                raise ValidationError({"expires_at": exc.messages}) from exc
+
     @property
     def is_usable(self) -> bool:
         from django.utils import timezone
 
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())
+
+
+def validate_expiry(value) -> None:
+    """A new API key's expiry: empty (never) or in the future."""
+    from django.utils import timezone
+
+    if value is not None and value <= timezone.now():
+        raise ValidationError(_("The expiry date must be in the future."), code="expiry_in_past")
 
 
 class ApiSession(models.Model):

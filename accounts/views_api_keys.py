@@ -10,10 +10,13 @@ from accounts import selectors, services
 from accounts.decorators import admin_required
 from accounts.forms_api_keys import ApiKeyForm
 from accounts.models import ApiKey
+from core import one_time
+
+CREATED = "api-key-created"
 
 
 def _page(request, form, created=None, raw_key=""):
-    return render(
+    response = render(
         request,
         "accounts/api_keys.html",
         {
@@ -25,6 +28,9 @@ def _page(request, form, created=None, raw_key=""):
             "section": "api-keys",
         },
     )
+    if raw_key:
+        response["Cache-Control"] = "no-store"  # the page shows the key once
+    return response
 
 
 @admin_required
@@ -32,10 +38,13 @@ def api_keys(request):
     form = ApiKeyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         key, raw = services.api_key_create(created_by=request.user, **form.cleaned_data)
-        # Rendered in this answer only (no redirect): the key is never stored or put in a cookie.
-        response = _page(request, ApiKeyForm(), created=key, raw_key=raw)
-        response["Cache-Control"] = "no-store"
-        return response
+        # Post/Redirect/Get: a reload must not create a second key. The key waits in the
+        # server-side session for the next page, which shows it once (it is stored only hashed).
+        one_time.keep(request, CREATED, {"name": key.name, "raw_key": raw})
+        return redirect("console:settings-api-keys")
+    shown = one_time.take(request, CREATED) if request.method == "GET" else None
+    if shown:
+        return _page(request, form, created={"name": shown["name"]}, raw_key=shown["raw_key"])
     return _page(request, form)
 
 

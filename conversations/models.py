@@ -1,10 +1,14 @@
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+validate_hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #2f6feb."), code="colour")
 
 
 class Label(models.Model):
@@ -19,6 +23,14 @@ class Label(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        # Checked here rather than as a field validator (which would need a migration): every
+        # model form (console settings, admin site) runs it. The inbox paints labels with it.
+        try:
+            validate_hex_colour(self.color)
+        except ValidationError as exc:
+            raise ValidationError({"color": exc.messages}) from exc
 
 
 class CannedResponse(models.Model):

@@ -8,12 +8,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import admin_required
+from core import one_time
 from core.exceptions import ApplicationError
 from webhooks import selectors, services
 from webhooks.forms import SubscriptionForm
 from webhooks.models import WebhookDelivery
 
 LOG_PAGE_SIZE = 50
+CREATED = "webhook-subscription-created"
 
 
 def _context(**extra) -> dict:
@@ -23,7 +25,6 @@ def _context(**extra) -> dict:
 @admin_required
 def subscriptions(request):
     form = SubscriptionForm(request.POST or None)
-    created = None
     if request.method == "POST" and form.is_valid():
         try:
             created = services.subscription_register(owner=request.user, **form.cleaned_data)
@@ -32,7 +33,11 @@ def subscriptions(request):
                 for error in errors:
                     form.add_error(field if field in form.fields else None, error)
         else:
-            form = SubscriptionForm()
+            # Post/Redirect/Get: a reload must not subscribe twice. The secret waits in the
+            # server-side session for the next page, which shows it once.
+            one_time.keep(request, CREATED, {"url": created.url, "secret": created.secret})
+            return redirect("console:settings-webhooks")
+    created = one_time.take(request, CREATED) if request.method == "GET" else None
     response = render(
         request,
         "webhooks/settings_webhooks.html",

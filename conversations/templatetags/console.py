@@ -2,6 +2,7 @@ from django import template
 from django.templatetags.static import static
 from django.utils import formats, timezone
 from django.utils.html import format_html
+from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
 
 from channels_app.registry import adapter_class
@@ -99,6 +100,28 @@ def waiting(since) -> str:
     if seconds < 86400:
         return _("%(n)sh") % {"n": seconds // 3600}
     return _("%(n)sd") % {"n": seconds // 86400}
+
+
+@register.filter
+def duration_since(value) -> str:
+    """How long ago, like Django's `timesince`, but never "0 minutes": under a minute (or a
+    moment still to come) reads "less than a minute"."""
+    if not value:
+        return ""
+    if (timezone.now() - value).total_seconds() < 60:
+        return _("less than a minute")
+    return timesince(value)
+
+
+@register.filter
+def duration_until(value) -> str:
+    """How long until, like Django's `timeuntil`, but never "0 minutes": under a minute (or a
+    moment already past, e.g. a retry that is due) reads "less than a minute"."""
+    if not value:
+        return ""
+    if (value - timezone.now()).total_seconds() < 60:
+        return _("less than a minute")
+    return timeuntil(value)
 
 
 @register.filter

@@ -111,7 +111,7 @@ def test_a_sandbox_number_needs_nothing_and_is_labelled(api, personas):
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["name"] == "Teste (sandbox)"
-    assert body["settings"]["sandbox"] is True and body["settings"]["display_phone_number"].startswith("+1 555")
+    assert body["settings"]["sandbox"] is True and body["settings"]["display_phone_number"].startswith("+1555010")
     assert set(body["credentials"]) == {"access_token", "app_secret", "verify_token"}
     assert all(value.startswith("••••") for value in body["credentials"].values())
 
@@ -128,6 +128,7 @@ def test_the_whatsapp_form_s_refusals_come_back_on_their_fields(api, personas, w
             "settings": {
                 "phone_number_id": "+55 11",
                 "waba_id": "12",
+                "display_phone_number": "12345",
                 "meta_app": "6f1c1e8e-0000-4000-8000-000000000000",
             },
             "credentials": {"access_token": "t", "app_secret": "s"},
@@ -149,7 +150,9 @@ def test_the_whatsapp_form_s_refusals_come_back_on_their_fields(api, personas, w
         error_of(missing)["fields"]
     )
     assert letters.status_code == 400
-    assert {"settings.phone_number_id", "settings.meta_app"} <= set(error_of(letters)["fields"])
+    assert {"settings.phone_number_id", "settings.meta_app", "settings.display_phone_number"} <= set(
+        error_of(letters)["fields"]
+    )
     assert taken.status_code == 400 and "settings.phone_number_id" in error_of(taken)["fields"]
     assert switch.status_code == 400 and "sandbox and real" in error_of(switch)["message"]
     assert Channel.objects.filter(kind="whatsapp").count() == 1

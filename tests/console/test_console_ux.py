@@ -317,3 +317,19 @@ def test_testing_an_api_channel_without_a_callback_url_says_what_is_missing(clie
     page = client.post(f"/settings/channels/{personas.channel_a.uuid}/check/", follow=True).content.decode()
 
     assert "Connection failed: No callback URL configured." in page
+
+
+@pytest.mark.parametrize("colour", ["red", "#12345", "#gggggg", "2f6feb0", "#2f6fe"])
+def test_a_label_colour_must_be_a_hex_colour(client, personas, admin, colour):
+    response = client.post("/settings/labels/", {"name": "vip", "color": colour})
+
+    assert response.status_code == 200 and not Label.objects.exists()
+    assert "Use a colour like #2f6feb." in response.content.decode()
+    assert response.context["form"].errors["color"]
+
+
+def test_a_label_with_a_hex_colour_is_saved(client, personas, admin):
+    response = client.post("/settings/labels/", {"name": "vip", "color": "#A1b2C3"})
+
+    assert response.status_code == 302
+    assert Label.objects.get().color == "#A1b2C3"

@@ -1,6 +1,7 @@
 import ipaddress
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from channels_app.forms import ChannelSetupForm
@@ -74,7 +75,12 @@ class EmailChannelForm(ChannelSetupForm):
 
     def clean_import_since(self):
         value = self.cleaned_data.get("import_since")
-        return value.isoformat() if value else ""
+        if not value:
+            return ""
+        stored = self.channel.settings.get("import_since") if self.channel is not None else None
+        if value > timezone.localdate() and value.isoformat() != stored:
+            raise forms.ValidationError(_("This date cannot be in the future."))
+        return value.isoformat()
 
     def clean_folder(self):
         return (self.cleaned_data.get("folder") or "INBOX").strip()

@@ -21,7 +21,7 @@ def demo_load() -> Channel | None:
     """Create the demo sandbox channel unless it exists. Returns it when created."""
     if Channel.objects.filter(kind="whatsapp", name=DEMO_NAME).exists():
         return None
-    form = WhatsAppChannelForm(data={"name": DEMO_NAME, "sandbox": "on", "display_phone_number": "+1 555 0100 0001"})
+    form = WhatsAppChannelForm(data={"name": DEMO_NAME, "sandbox": "on", "display_phone_number": "+1 555 010 0001"})
     if not form.is_valid():  # pragma: no cover - the demo's own data
         raise RuntimeError(form.errors.as_text())
     channel = channel_services.channel_create(

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from channels_app.forms import ChannelSetupForm
 from channels_app.models import Channel
 from channels_app.providers.whatsapp.models import MetaApp
+from contacts import identities
 from core import crypto
 
 
@@ -100,6 +101,20 @@ class WhatsAppChannelForm(ChannelSetupForm):
             raise forms.ValidationError(_("The WhatsApp Business Account ID is digits only."))
         return value
 
+    def clean_display_phone_number(self):
+        """Stored normalised (E.164, e.g. +551140000000), like every phone number in the product."""
+        value = self.cleaned_data["display_phone_number"].strip()
+        if not value:
+            return ""
+        try:
+            return identities.normalize_phone(value)
+        except identities.InvalidAddress:
+            if value == self._setting("display_phone_number"):
+                return value  # saved before numbers were checked: editing other fields keeps it
+            raise forms.ValidationError(
+                _("This is not a valid phone number. Write it with the country code, e.g. +55 11 4000-0000.")
+            ) from None
+
     def clean_meta_app(self):
         app = self.cleaned_data.get("meta_app")
         return str(app.uuid) if app else ""
@@ -123,7 +138,7 @@ class WhatsAppChannelForm(ChannelSetupForm):
             data["display_phone_number"] = (
                 data.get("display_phone_number")
                 or self._setting("display_phone_number")
-                or "+1 555 0100 " + data["phone_number_id"][-4:]
+                or "+1555010" + data["phone_number_id"][-4:]
             )
             data["media_by_link"] = False
         else:

@@ -23,6 +23,7 @@ from channels_app.adapters import ChannelError
 from channels_app.providers.whatsapp import selectors, services, templating
 from channels_app.providers.whatsapp.forms import MetaAppForm
 from channels_app.providers.whatsapp.models import MessageTemplate
+from contacts import identities
 from conversations import selectors as access
 from core.exceptions import ApplicationError
 
@@ -240,6 +241,12 @@ def simulator(request, channel_uuid):
 def simulator_send(request, channel_uuid):
     channel = _sandbox_channel_for(request, channel_uuid)
     phone, name = request.POST.get("from", ""), request.POST.get("name", "")
+    url = reverse("console:whatsapp-simulator", kwargs={"channel_uuid": channel.uuid})
+    back = f"{url}?{urlencode({'from': phone, 'name': name})}"
+    try:
+        identities.normalize_phone(phone)
+    except identities.InvalidAddress:
+        return redirect(back)  # the simulator page says so next to the number: no flash as well
     try:
         services.simulated_message_post(
             channel=channel,
@@ -253,5 +260,4 @@ def simulator_send(request, channel_uuid):
         )
     except ApplicationError as exc:
         messages.error(request, exc.message)
-    url = reverse("console:whatsapp-simulator", kwargs={"channel_uuid": channel.uuid})
-    return redirect(f"{url}?{urlencode({'from': phone, 'name': name})}")
+    return redirect(back)

@@ -1,6 +1,9 @@
 """Setting up a mailbox in the console, and a message's full original (authorised like the rest)."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import User
@@ -39,6 +42,35 @@ def test_a_generic_server_is_configured_with_default_ports_and_a_secret_password
     assert settings["folder"] == "INBOX"
     assert "password" not in settings
     assert form.credentials_data() == {"password": "app-password-1"}
+
+
+def test_the_import_date_cannot_be_in_the_future():
+    tomorrow = timezone.localdate() + timedelta(days=1)
+
+    form = EmailChannelForm({**GENERIC, "import_since": tomorrow.isoformat()})
+
+    assert not form.is_valid()
+    assert form.errors["import_since"] == ["This date cannot be in the future."]
+
+
+def test_the_import_date_may_be_today_or_empty():
+    today = EmailChannelForm({**GENERIC, "import_since": timezone.localdate().isoformat()})
+    empty = EmailChannelForm({**GENERIC, "import_since": ""})
+
+    assert today.is_valid(), today.errors
+    assert today.settings_data()["import_since"] == timezone.localdate().isoformat()
+    assert empty.is_valid() and empty.settings_data()["import_since"] == ""
+
+
+def test_the_console_shows_why_a_future_import_date_is_refused(client, admin):
+    client.force_login(admin)
+    tomorrow = timezone.localdate() + timedelta(days=1)
+
+    response = client.post("/settings/channels/new/email/", {**GENERIC, "import_since": tomorrow.isoformat()})
+
+    assert response.status_code == 200
+    assert "This date cannot be in the future." in response.content.decode()
+    assert not Channel.objects.filter(kind="email").exists()
 
 
 def test_a_password_and_servers_are_required_for_a_generic_server():

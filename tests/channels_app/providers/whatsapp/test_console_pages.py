@@ -199,6 +199,56 @@ def test_the_simulator_page_queues_a_signed_customer_message_and_shows_the_trans
     assert '"body":"Oi!"' in body and '"name":"Bia"' in body
 
 
+def _sandbox_channel():
+    form = WhatsAppChannelForm(data={"name": "Demo", "sandbox": "on"})
+    assert form.is_valid(), form.errors
+    return services.channel_create(
+        kind="whatsapp",
+        name=form.cleaned_data["name"],
+        settings=form.settings_data(),
+        credentials=form.credentials_data(),
+    )
+
+
+def test_the_simulator_says_once_that_a_number_is_not_valid(client, personas, monkeypatch):
+    channel = _sandbox_channel()
+    client.force_login(personas.admin)
+    queued = []
+    monkeypatch.setattr("core.tasks.run", lambda path, *args: queued.append((path, args)))
+
+    response = client.post(
+        f"/whatsapp/simulator/{channel.uuid}/send/", {"from": "12ab", "name": "Bia", "kind": "text", "text": "Oi!"}
+    )
+    page = client.get(response["Location"]).content.decode()
+
+    assert response.status_code == 302 and not queued
+    assert page.count("This is not a valid phone number: 12ab") == 1  # inline, next to the number; no flash
+    assert "This is not a valid phone number" not in client.get(f"/whatsapp/simulator/{channel.uuid}/").content.decode()
+
+
+def test_the_simulator_still_flashes_other_refusals(client, personas, monkeypatch):
+    channel = _sandbox_channel()
+    client.force_login(personas.admin)
+    monkeypatch.setattr("core.tasks.run", lambda path, *args: None)
+
+    response = client.post(
+        f"/whatsapp/simulator/{channel.uuid}/send/", {"from": "+5511999990000", "kind": "text", "text": " "}
+    )
+
+    assert client.get(response["Location"]).content.decode().count("Write a message.") == 1
+
+
+def test_the_simulate_command_explains_every_option():
+    from channels_app.providers.whatsapp.management.commands.simulate import Command
+
+    parser = Command().create_parser("manage.py", "simulate")
+
+    assert [action.dest for action in parser._actions if not action.help] == []
+    text = parser.format_help()
+    for option in ("--text", "--image", "--location", "--contact", "--reaction", "--unreact", "--caption"):
+        assert option in text
+
+
 def test_the_simulator_does_not_exist_for_real_numbers(client, personas, wa_channel):
     client.force_login(personas.admin)
 

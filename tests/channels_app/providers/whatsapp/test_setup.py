@@ -54,7 +54,7 @@ def test_secrets_are_encrypted_at_rest_masked_in_the_form_and_the_verify_token_g
         "sandbox": False,
         "phone_number_id": PHONE_NUMBER_ID,
         "waba_id": WABA_ID,
-        "display_phone_number": "+55 11 4000-0000",
+        "display_phone_number": "+551140000000",  # normalised
         "meta_app": "",
         "media_by_link": False,
     }
@@ -68,6 +68,40 @@ def test_secrets_are_encrypted_at_rest_masked_in_the_form_and_the_verify_token_g
     kept = WhatsAppChannelForm(data={**REAL, "access_token": "", "app_secret": ""}, channel=channel)
     assert kept.is_valid(), kept.errors
     assert kept.credentials_data()["access_token"] == ACCESS_TOKEN
+
+
+@pytest.mark.parametrize(
+    ("written", "stored"),
+    [("+55 11 4000-0000", "+551140000000"), ("(11) 98765-4321", "+5511987654321"), ("+1 555 010 0001", "+15550100001")],
+)
+def test_the_phone_number_is_stored_normalised(written, stored):
+    channel = _create({**REAL, "display_phone_number": written})
+
+    assert channel.settings["display_phone_number"] == stored
+
+
+@pytest.mark.parametrize("written", ["12345", "not a number", "+55 11 4000-0000-0000-0000", "+1 555 0100 0001"])
+def test_a_phone_number_that_is_not_one_is_refused_with_a_clear_message(written):
+    form = WhatsAppChannelForm(data={**REAL, "display_phone_number": written})
+
+    assert not form.is_valid()
+    assert form.errors["display_phone_number"] == [
+        "This is not a valid phone number. Write it with the country code, e.g. +55 11 4000-0000."
+    ]
+
+
+def test_the_phone_number_may_stay_empty():
+    assert _create({**REAL, "display_phone_number": ""}).settings["display_phone_number"] == ""
+
+
+def test_an_old_unchecked_phone_number_does_not_block_editing_the_channel():
+    channel = _create(REAL)
+    channel.settings["display_phone_number"] = "+1 555 0100 0001"  # saved before numbers were checked
+    channel.save()
+
+    form = WhatsAppChannelForm(data={**REAL, "display_phone_number": "+1 555 0100 0001"}, channel=channel)
+
+    assert form.is_valid(), form.errors
 
 
 def test_a_number_can_rely_on_a_shared_meta_app_instead_of_its_own_secret():
@@ -96,9 +130,8 @@ def test_sandbox_channels_are_generated_whole_and_cannot_become_real():
 
     assert channel.settings["sandbox"] is True
     assert form.cleaned_data["name"] == "Teste (sandbox)"
-    assert channel.settings["phone_number_id"].isdigit() and channel.settings["display_phone_number"].startswith(
-        "+1 555"
-    )
+    assert channel.settings["phone_number_id"].isdigit()
+    assert channel.settings["display_phone_number"] == "+1555010" + channel.settings["phone_number_id"][-4:]
     assert channel.credentials["access_token"].startswith("sandbox-")
     switched = WhatsAppChannelForm(data={**REAL, "phone_number_id": "123456"}, channel=channel)
     assert not switched.is_valid()

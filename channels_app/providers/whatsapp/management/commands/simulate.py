@@ -35,22 +35,32 @@ class Command(BaseCommand):
     help = "Play a customer's phone: post a signed WhatsApp webhook to a sandbox channel."
 
     def add_arguments(self, parser):
-        parser.add_argument("provider", choices=["whatsapp"])
+        parser.add_argument("provider", choices=["whatsapp"], help="The channel kind to simulate (only whatsapp).")
         parser.add_argument("--channel", required=True, help="The sandbox channel's UUID or name.")
         parser.add_argument("--from", dest="sender", default="+5511999990000", help="The customer's phone number.")
         parser.add_argument("--name", default="Cliente Simulado", help="The customer's WhatsApp profile name.")
         kinds = parser.add_mutually_exclusive_group()
-        kinds.add_argument("--text")
-        for kind in ("image", "audio", "video", "document", "sticker"):
-            kinds.add_argument(f"--{kind}", metavar="PATH")
-        kinds.add_argument("--location", metavar="LAT,LNG")
-        kinds.add_argument("--contact", metavar="NAME:PHONE")
-        kinds.add_argument("--button-reply", metavar="ID:TITLE")
-        kinds.add_argument("--list-reply", metavar="ID:TITLE")
-        kinds.add_argument("--template-button", metavar="PAYLOAD:TEXT")
-        kinds.add_argument("--reaction", metavar="EMOJI")
-        kinds.add_argument("--unreact", action="store_true")
-        parser.add_argument("--caption", default="")
+        kinds.add_argument("--text", help='Send a text message (the default, "Olá!").')
+        for kind, what in (
+            ("image", "an image (see --caption)"),
+            ("audio", "audio (an .ogg file as a voice note)"),
+            ("video", "a video (see --caption)"),
+            ("document", "a document, e.g. a PDF (see --caption)"),
+            ("sticker", "a sticker (.webp)"),
+        ):
+            kinds.add_argument(f"--{kind}", metavar="PATH", help=f"Send this file as {what}.")
+        kinds.add_argument(
+            "--location", metavar="LAT,LNG", help="Send a location, e.g. --location=-23.5614,-46.6559 (see --place)."
+        )
+        kinds.add_argument("--contact", metavar="NAME:PHONE", help="Send a contact card, e.g. 'Maria:+5511988887777'.")
+        kinds.add_argument("--button-reply", metavar="ID:TITLE", help="Tap a reply button of the agent's last message.")
+        kinds.add_argument("--list-reply", metavar="ID:TITLE", help="Pick a row of the agent's last list message.")
+        kinds.add_argument(
+            "--template-button", metavar="PAYLOAD:TEXT", help="Tap a quick-reply button of a template message."
+        )
+        kinds.add_argument("--reaction", metavar="EMOJI", help="React to a message (see --to) with this emoji.")
+        kinds.add_argument("--unreact", action="store_true", help="Remove the reaction from a message (see --to).")
+        parser.add_argument("--caption", default="", help="Caption of an --image, --video or --document.")
         parser.add_argument("--place", default="", help="Name of the place sent with --location.")
         parser.add_argument("--to", default="", help="wamid a reaction is for (default: the agent's last message).")
         parser.add_argument("--reply-to", default="", help="wamid to quote, or `last` for the agent's last message.")
