@@ -5,6 +5,7 @@ once in the site's default language for the message's `content` (API and webhook
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 
 def describe(payload: dict) -> str:
@@ -12,7 +13,9 @@ def describe(payload: dict) -> str:
     agent, by = payload.get("assignee_name"), payload.get("by_name")
     if action == "assigned":
         if not agent:
-            return _("Unassigned by %(by)s") % {"by": by} if by else _("Unassigned")
+            if by:
+                return _("Unassigned by %(by)s") % {"by": by}
+            return pgettext("timeline line: the assignee was removed", "Unassigned")
         if not by:
             return _("Assigned to %(agent)s by the assignment rules") % {"agent": agent}
         if payload.get("took"):

@@ -7,11 +7,12 @@ pages and htmx fragments alike. Full pages and live updates render the same part
 
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -26,6 +27,7 @@ from conversations.models import CannedResponse, Conversation, Label, Message
 from core.exceptions import ApplicationError
 
 PAGE_SIZE = 25
+FILTERS_FORM_ID = "inbox-filters"  # the inbox's view and filter form (inbox.html)
 TIMELINE_SIZE = 60
 
 
@@ -39,18 +41,22 @@ class InboxFilters:
 
     @classmethod
     def from_request(cls, request) -> "InboxFilters":
-        view = request.GET.get("view", selectors.InboxView.MINE)
+        return cls.from_query(request.GET)
+
+    @classmethod
+    def from_query(cls, query: QueryDict) -> "InboxFilters":
+        view = query.get("view", selectors.InboxView.MINE)
         if view not in (selectors.InboxView.MINE, selectors.InboxView.UNASSIGNED, selectors.InboxView.ALL):
             view = selectors.InboxView.MINE
-        status = request.GET.get("status", Conversation.Status.OPEN)
+        status = query.get("status", Conversation.Status.OPEN)
         if status not in Conversation.Status.values and status != "any":
             status = Conversation.Status.OPEN
         return cls(
             view=view,
             status=status,
-            channel=request.GET.get("channel", ""),
-            team=request.GET.get("team", ""),
-            label=request.GET.get("label", "")[:50],
+            channel=query.get("channel", ""),
+            team=query.get("team", ""),
+            label=query.get("label", "")[:50],
         )
 
     def query(self, **overrides) -> str:
@@ -114,7 +120,8 @@ def inbox(request, conversation_uuid=None):
     if conversation_uuid is not None:
         conversation = selectors.conversation_get_for_user(user=request.user, uuid=conversation_uuid)
     if request.htmx and request.htmx.target == "conversation-pane" and conversation is not None:
-        return render(request, "conversations/_conversation.html", _conversation_context(request, conversation))
+        context = {**_conversation_context(request, conversation), "filters": filters}
+        return render(request, "conversations/_conversation.html", context)
     rows, next_query = _page(request, filters)
     context = {
         "nav": "inbox",
@@ -128,6 +135,20 @@ def inbox(request, conversation_uuid=None):
     return render(request, "conversations/inbox.html", context)
 
 
+def _address(request, filters: InboxFilters) -> str:
+    """The page's address for this list: the inbox, or the conversation open beside the list
+    (the browser's current address, from htmx), with the filters in the query string."""
+    path = reverse("console:inbox")
+    try:
+        match = resolve(urlsplit(request.htmx.current_url or "").path)
+    except Resolver404:
+        match = None
+    if match is not None and match.view_name == "console:conversation":
+        path = reverse("console:conversation", kwargs=match.kwargs)
+    query = filters.query()
+    return f"{path}?{query}" if query else path
+
+
 @login_required
 @require_GET
 def inbox_list(request):
@@ -135,7 +156,11 @@ def inbox_list(request):
     filters = InboxFilters.from_request(request)
     rows, next_query = _page(request, filters)
     template = "conversations/_rows.html" if request.GET.get("before_at") else "conversations/_list.html"
-    return render(request, template, {"rows": rows, "next_query": next_query, "filters": filters})
+    response = render(request, template, {"rows": rows, "next_query": next_query, "filters": filters})
+    if request.htmx.trigger == FILTERS_FORM_ID:
+        # A change of view or filter is a new place: reload, back/forward and bookmarks keep it.
+        response["HX-Push-Url"] = _address(request, filters)
+    return response
 
 
 @login_required
@@ -385,8 +410,10 @@ def conversation_unread(request, conversation_uuid):
     conversation = selectors.conversation_get_for_user(user=request.user, uuid=conversation_uuid)
     services.conversation_mark_unread(conversation=conversation, by=request.user)
     if request.htmx:
+        # Back to the list the agent came from: its filters are in the page's address.
+        filters = InboxFilters.from_query(QueryDict(urlsplit(request.htmx.current_url or "").query))
         response = HttpResponse(status=204)
-        response["HX-Redirect"] = reverse("console:inbox")
+        response["HX-Redirect"] = f"{reverse('console:inbox')}?{filters.query()}"
         return response
     return redirect("console:inbox")
 

@@ -56,7 +56,8 @@ def main() -> int:
                 f"  Helpdesk is running at http://{host}:{port}/\n"
                 f"  Sign in as {os.environ.get('DJANGO_SUPERUSER_EMAIL', 'admin@example.com')}"
                 f" with password {os.environ.get('DJANGO_SUPERUSER_PASSWORD', '(see .env)')}\n"
-                f"  Try the web chat widget as a visitor: http://{host}:{port}/widget/demo/\n"
+                "  Demo shop page with the web chat widget, for signed-in agents and admins (sign in first):"
+                f" http://{host}:{port}/widget/demo/\n"
                 "  Press Ctrl-C to stop.\n",
                 flush=True,
             )

@@ -35,6 +35,34 @@
       if (!d.contains(e.target)) d.removeAttribute("open");
     });
   });
+  // A popover (snooze, labels) opens where it fits: inside the window, clear of the nav rail
+  // beside the page (on a phone the rail is a bar on top), scrolling inside when it is too tall.
+  document.addEventListener(
+    "toggle",
+    (e) => {
+      const details = e.target;
+      if (!(details instanceof HTMLDetailsElement) || !details.open) return;
+      const popover = details.querySelector(":scope > .popover");
+      if (popover) keepInView(popover);
+    },
+    true
+  );
+  function keepInView(popover) {
+    popover.style.translate = "";
+    popover.style.maxHeight = "";
+    const box = popover.getBoundingClientRect();
+    const rail = document.querySelector(".rail");
+    const railBox = rail ? rail.getBoundingClientRect() : null;
+    const gap = 8;
+    const minLeft = (railBox && railBox.height > railBox.width ? railBox.right : 0) + gap;
+    const maxRight = document.documentElement.clientWidth - gap;
+    let shift = 0;
+    if (box.right > maxRight) shift = maxRight - box.right;
+    if (box.left + shift < minLeft) shift = minLeft - box.left;
+    if (shift) popover.style.translate = `${Math.round(shift)}px 0`;
+    const room = window.innerHeight - box.top - gap;
+    if (box.height > room) popover.style.maxHeight = `${Math.max(160, Math.floor(room))}px`;
+  }
   document.addEventListener("keydown", (e) => {
     if (e.key !== "Escape") return;
     const open = document.activeElement && document.activeElement.closest("details[open]");
@@ -396,7 +424,6 @@
         files.value = "";
         fileNames.textContent = "";
         localStorage.removeItem(draftKey);
-        form.querySelector("#composer-error").replaceChildren();
         scrollToBottom();
       }
     });
@@ -433,6 +460,47 @@
       htmx.process(item);
     });
     e.detail.shouldSwap = false;
+  });
+
+  // A refusal ("Write a message or attach a file.") is about the last try only: the next action
+  // that succeeds in this conversation (a send, a retry, resolve, snooze, assign, labels) clears it,
+  // under the composer and under the header alike. Marking the conversation read is no action.
+  // (When the answer replaced the form, htmx fires afterRequest again on an ancestor still in the
+  // page, so the event's target, not detail.elt, says where the action was.)
+  document.body.addEventListener("htmx:afterRequest", (e) => {
+    const conversation = document.getElementById("conversation");
+    const config = e.detail.requestConfig;
+    if (!conversation || !config || config.verb === "get" || !e.detail.successful || e.detail.xhr.status >= 300) return;
+    if (e.detail.elt === conversation || !conversation.contains(e.target)) return;
+    document.querySelectorAll("#composer-error, #header-error").forEach((el) => el.replaceChildren());
+  });
+
+  /* ---------------------------------------------------------------- the inbox's address */
+  // The view and filters live in the address (the list's answer carries HX-Push-Url). htmx keeps
+  // each page for back/forward as HTML taken when the next filter was already picked, so after
+  // going back the controls are set again from the list shown: the query that made it.
+  document.body.addEventListener("htmx:historyRestore", () => {
+    // The saved HTML says the composer was set up, but its listeners did not come back with it.
+    const composer = document.getElementById("composer");
+    if (composer) delete composer.dataset.ready;
+    onConversationShown();
+    const form = document.querySelector("form.filters");
+    const query = listQuery();
+    if (!form || query === null) return;
+    const params = new URLSearchParams(query);
+    form.querySelectorAll("input[type=radio]").forEach((radio) => {
+      radio.checked = radio.value === params.get(radio.name);
+    });
+    form.querySelectorAll("select").forEach((select) => {
+      select.value = params.get(select.name) || "";
+    });
+  });
+  // "Back to the list" (on a phone) goes to the list as it is filtered now, whatever header
+  // fragment the link came in.
+  document.addEventListener("click", (e) => {
+    const back = e.target.closest && e.target.closest(".conv-header a.back");
+    const query = listQuery();
+    if (back && query !== null) back.href = `/inbox/${query ? `?${query}` : ""}`;
   });
 
   document.body.addEventListener("htmx:afterSettle", (e) => {
