@@ -8,6 +8,9 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from accounts import services as account_services
+from accounts.models import User
+from tests.conftest import make_api_channel
 from tests.servers import base_env, daphne, free_port, processes, wait_for_http
 
 CHROMIUM_ARGS = [
@@ -52,3 +55,18 @@ def sign_in(page, base: str, username: str, password: str) -> None:
     page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_url("**/inbox/**")
+
+
+def shop_with_admin_ana(password: str):
+    """A sandbox `api` inbox "Loja" worked by Ana, an admin: (channel, user)."""
+    channel = make_api_channel("Loja", sandbox=True)
+    user = account_services.user_create(
+        username="ana",
+        email="ana@example.com",
+        password=password,
+        first_name="Ana",
+        availability="online",
+        role=User.Role.ADMIN,
+    )
+    account_services.inbox_members_set(channel=channel, users=[user])
+    return channel, user

@@ -7,11 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from accounts import services as account_services
-from accounts.models import User
 from conversations.models import Conversation, Label
-from tests.browser.conftest import sign_in
-from tests.conftest import make_api_channel
+from tests.browser.conftest import shop_with_admin_ana, sign_in
 from tests.factories import receive
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -23,17 +20,7 @@ LONG_LABEL = "ClienteAguardandoReembolsoDoPedidoCanceladoHaDias1"  # 50 characte
 
 @pytest.fixture
 def ana():
-    channel = make_api_channel("Loja", sandbox=True)
-    user = account_services.user_create(
-        username="ana",
-        email="ana@example.com",
-        password=PASSWORD,
-        first_name="Ana",
-        availability="online",
-        role=User.Role.ADMIN,
-    )
-    account_services.inbox_members_set(channel=channel, users=[user])
-    return channel, user
+    return shop_with_admin_ana(PASSWORD)
 
 
 def _chosen(page):
