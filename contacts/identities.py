@@ -16,6 +16,21 @@ class InvalidAddress(ValueError):
     pass
 
 
+def display_phone(value: str) -> str:
+    """An E.164 number (or its digits, as WhatsApp ids are) as people write it
+    (`+5511987654321` → `+55 11 98765-4321`); anything else is returned as it is."""
+    text = str(value or "")
+    if not (text.startswith("+") or text.isdigit()):
+        return text
+    try:
+        parsed = phonenumbers.parse(text if text.startswith("+") else f"+{text}", None)
+    except phonenumbers.NumberParseException:
+        return text
+    if not phonenumbers.is_possible_number(parsed):
+        return text
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
 def normalize_phone(raw: str, *, region: str = DEFAULT_REGION) -> str:
     """Any reasonable spelling of a phone number → E.164 (`+5511987654321`).
 

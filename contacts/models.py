@@ -3,6 +3,8 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from contacts.identities import PHONE_MEDIA, display_phone
+
 
 class Contact(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -62,6 +64,8 @@ class ContactIdentity(models.Model):
         qualified = (self.Medium.API, self.Medium.MESSENGER, self.Medium.INSTAGRAM, self.Medium.WEB)
         if self.medium in qualified and ":" in self.address:
             return self.address.split(":", 1)[1]
+        if self.medium in PHONE_MEDIA:
+            return display_phone(self.address)
         return self.address
 
     @property

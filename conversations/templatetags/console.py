@@ -136,6 +136,14 @@ def is_inline(content_type: str) -> bool:
 
 
 @register.filter
+def phone(value: str) -> str:
+    """`+5511987654321` → `+55 11 98765-4321` for reading (stored and searched as E.164)."""
+    from contacts.identities import display_phone
+
+    return display_phone(value)
+
+
+@register.filter
 def tel_href(phone: str) -> str:
     """A phone number as written on a shared contact card (`+55 21 99876-1234`) → `tel:+5521998761234`."""
     text = str(phone or "")

@@ -187,6 +187,9 @@ def test_an_agent_edits_and_merges_contacts(client, personas, agent):
     assert response.status_code == 302
     one.refresh_from_db()
     assert (one.name, one.email, one.phone) == ("Ana Beatriz Silva", "ana@x.com", "+5511987654321")
+    # Stored as E.164, shown as people write it.
+    assert "+55 11 98765-4321" in client.get(f"/contacts/{one.uuid}/").content.decode()
+    assert "+55 11 98765-4321" in client.get("/contacts/").content.decode()
     bad = client.post(f"/contacts/{one.uuid}/", {"name": "x", "phone": "abc"})
     assert bad.status_code == 200 and "Not a phone number." in bad.content.decode()
 
