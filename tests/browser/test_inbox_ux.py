@@ -74,6 +74,25 @@ def test_the_view_and_status_stay_in_the_address_across_reload_back_and_forward(
     page.close()
 
 
+def test_one_conversation_after_another_opens_from_the_list(browser, app_server, ana):
+    channel, _ = ana
+    names = ["Ana Um", "Bia Dois", "Caio Três"]
+    for n, name in enumerate(names):
+        receive(channel, sender_id=f"c{n}", text=f"Mensagem de {name}", name=name)
+    page = browser.new_page(viewport=DESKTOP)
+    errors = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    sign_in(page, app_server, "ana", PASSWORD)
+    page.goto(f"{app_server}/inbox/?view=all")
+
+    for name in [*names, names[0]]:
+        page.locator(".row", has_text=name).click()
+        expect(page.locator("#timeline")).to_contain_text(f"Mensagem de {name}")
+        expect(page.locator("#conversation-pane")).to_have_count(1)
+    assert not [e for e in errors if "targetError" in e]
+    page.close()
+
+
 def test_a_composer_refusal_goes_away_after_the_next_action_that_succeeds(browser, app_server, ana):
     channel, _ = ana
     conversation = receive(channel, sender_id="maria", text="Oi", name="Maria").conversation
