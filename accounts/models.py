@@ -138,8 +138,11 @@ def validate_expiry(value) -> None:
     """A new API key's expiry: empty (never) or in the future."""
     from django.utils import timezone
 
+    from core.validators import not_too_far_ahead
+
     if value is not None and value <= timezone.now():
         raise ValidationError(_("The expiry date must be in the future."), code="expiry_in_past")
+    not_too_far_ahead(value)
 
 
 class ApiSession(models.Model):

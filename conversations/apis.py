@@ -34,6 +34,7 @@ from core.api.parsers import JSONParser
 from core.api.schema import error_response
 from core.api.views import ApiView, validated, validated_query
 from core.exceptions import ApplicationError
+from core.validators import not_too_far_ahead
 
 CONVERSATION_RELATED = ("channel", "contact", "assignee", "team")
 TEMPLATE_EXAMPLE = {
@@ -331,7 +332,10 @@ class ConversationDetailApi(ApiView):
     class ConversationUpdateIn(serializers.Serializer):
         status = serializers.ChoiceField(choices=Conversation.Status.choices, required=False)
         snoozed_until = serializers.DateTimeField(
-            required=False, allow_null=True, help_text="Required with status `snoozed`."
+            required=False,
+            allow_null=True,
+            validators=[not_too_far_ahead],
+            help_text="Required with status `snoozed`; at most 10 years ahead.",
         )
         assignee_id = fields.UUIDField(required=False, allow_null=True, help_text="null unassigns.")
         labels = serializers.ListField(

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Team
 from conversations.models import Conversation, Label
 from conversations.selectors import agents_for_channel
+from core.validators import not_too_far_ahead
 
 
 class ComposerForm(forms.Form):
@@ -60,7 +61,9 @@ def snooze_preset_until(preset: str, *, now):
 
 class StatusForm(forms.Form):
     status = forms.ChoiceField(choices=Conversation.Status.choices, required=False)
-    snoozed_until = forms.DateTimeField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    snoozed_until = forms.DateTimeField(
+        required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), validators=[not_too_far_ahead]
+    )
     snooze_for = forms.ChoiceField(
         choices=[("1h", _("For 1 hour")), ("tomorrow", _("Until tomorrow")), ("next_week", _("Until next Monday"))],
         required=False,

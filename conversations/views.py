@@ -5,6 +5,7 @@ object comes through the authorisation selector, so what an agent may not see is
 pages and htmx fragments alike. Full pages and live updates render the same partials.
 """
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -54,8 +55,8 @@ class InboxFilters:
         return cls(
             view=view,
             status=status,
-            channel=query.get("channel", ""),
-            team=query.get("team", ""),
+            channel=_uuid_or_empty(query.get("channel", "")),
+            team=_uuid_or_empty(query.get("team", "")),
             label=query.get("label", "")[:50],
         )
 
@@ -80,10 +81,25 @@ class InboxFilters:
         }
 
 
+def _uuid_or_empty(value: str) -> str:
+    """A filter naming a channel or team by an id that is not a UUID names nothing: ignored."""
+    try:
+        return str(uuid.UUID(value)) if value else ""
+    except ValueError:
+        return ""
+
+
+def _datetime_or_none(value: str):
+    try:
+        return parse_datetime(value)
+    except ValueError:  # well formed but impossible, e.g. month 99
+        return None
+
+
 def _page(request, filters: InboxFilters):
     before = None
     if request.GET.get("before_at") and request.GET.get("before_id"):
-        at = parse_datetime(request.GET["before_at"])
+        at = _datetime_or_none(request.GET["before_at"])
         before_id = request.GET["before_id"]
         if at is not None and before_id.isdigit():
             before = (at, int(before_id))
@@ -242,7 +258,8 @@ def conversation_timeline(request, conversation_uuid):
 @require_GET
 def conversation_earlier(request, conversation_uuid):
     conversation = selectors.conversation_get_for_user(user=request.user, uuid=conversation_uuid)
-    before = conversation.messages.filter(uuid=request.GET.get("before")).first() if request.GET.get("before") else None
+    before_uuid = _uuid_or_empty(request.GET.get("before", ""))
+    before = conversation.messages.filter(uuid=before_uuid).first() if before_uuid else None
     messages = conversation.messages.select_related("sender_user").prefetch_related("attachments")
     if before is not None:
         messages = messages.filter(created_at__lt=before.created_at)

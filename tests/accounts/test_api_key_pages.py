@@ -53,6 +53,17 @@ def test_an_invalid_form_is_shown_again_without_a_redirect(client, personas):
     assert response.context["form"].errors["name"]
 
 
+def test_an_expiry_centuries_ahead_is_refused_not_a_server_error(client, personas):
+    client.force_login(personas.admin)
+
+    response = client.post(
+        "/settings/api-keys/", {"name": "Forever", "user": personas.agent_a.pk, "expires_at": "9999-12-31T23:59"}
+    )
+
+    assert response.status_code == 200 and not ApiKey.objects.exists()
+    assert "Choose a date within the next 10 years." in response.content.decode()
+
+
 def test_an_expiry_in_the_past_is_refused(client, personas):
     client.force_login(personas.admin)
     past = (timezone.localtime() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")

@@ -161,6 +161,9 @@ def test_snoozing_needs_a_time_in_the_future(api, personas):
 
     assert refused.status_code == 422 and error_of(refused)["code"] == "policy_violation"
     assert snoozed.status_code == 200 and snoozed.json()["snoozed_until"] is not None
+    for far, reason in (("9999-12-31T23:59:00-03:00", "out of range"), ("2200-01-01T00:00:00Z", "10 years")):
+        too_far = admin.put(f"/conversations/{conversation.uuid}", {"status": "snoozed", "snoozed_until": far})
+        assert too_far.status_code == 400 and reason in error_of(too_far)["fields"]["snoozed_until"][0]
 
 
 def test_a_new_customer_message_shows_up_through_updated_since(api, personas):
