@@ -1,6 +1,9 @@
 import zoneinfo
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
+
+from accounts.language import remember_language
 
 
 class UserTimezoneMiddleware:
@@ -19,3 +22,23 @@ class UserTimezoneMiddleware:
         else:
             timezone.deactivate()
         return self.get_response(request)
+
+
+class UserLanguageMiddleware:
+    """A signed-in user's saved language wins over the browser's and the cookie's, on every
+    device: the choice is theirs, not the machine's. The cookie is brought in line so pages
+    served before sign-in (and the sign-in page after logout) speak it too."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        language = user.language if user is not None and user.is_authenticated else ""
+        if language and language in dict(settings.LANGUAGES):
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        if language and request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != language:
+            remember_language(response, language)
+        return response

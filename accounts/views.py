@@ -12,21 +12,8 @@ from django.views.decorators.http import require_POST
 from accounts import services
 from accounts.decorators import admin_required
 from accounts.forms import AgentForm, ProfileForm, TeamForm
+from accounts.language import remember_language
 from accounts.models import Team, User
-
-
-def _with_language_cookie(response, language: str):
-    from django.conf import settings
-
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        language,
-        max_age=365 * 24 * 3600,
-        samesite="Lax",
-        secure=settings.SESSION_COOKIE_SECURE,
-        httponly=True,
-    )
-    return response
 
 
 @login_required
@@ -35,7 +22,7 @@ def profile(request):
     if request.method == "POST" and form.is_valid():
         user = services.profile_update(user=request.user, **{k: form.cleaned_data[k] for k in form.Meta.fields})
         messages.success(request, _("Profile saved."))
-        return _with_language_cookie(redirect("console:profile"), user.language)
+        return remember_language(redirect("console:profile"), user.language)
     return render(request, "accounts/profile.html", {"form": form, "nav": "profile"})
 
 
@@ -58,7 +45,7 @@ def language(request):
     if value not in dict(settings.LANGUAGES):
         raise Http404
     services.language_set(user=request.user, language=value)
-    return _with_language_cookie(redirect(_back(request)), value)
+    return remember_language(redirect(_back(request)), value)
 
 
 def _back(request) -> str:

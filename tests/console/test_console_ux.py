@@ -333,3 +333,21 @@ def test_a_label_with_a_hex_colour_is_saved(client, personas, admin):
 
     assert response.status_code == 302
     assert Label.objects.get().color == "#A1b2C3"
+
+
+def test_the_language_an_agent_chose_follows_them_to_a_new_browser(client, personas):
+    from django.conf import settings
+    from django.test import Client
+    from django.urls import reverse
+
+    from accounts.models import User
+
+    User.objects.filter(pk=personas.agent_a.pk).update(language="pt-br")
+    fresh = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")  # another device, an English browser, no cookie
+
+    signed_in = fresh.post(reverse(settings.LOGIN_URL), {"username": "ana", "password": "pw-ana-123"}, follow=True)
+
+    page = signed_in.content.decode()
+    assert '<html lang="pt-br"' in page
+    assert "Minhas" in page or "Não atribuídas" in page
+    assert fresh.cookies[settings.LANGUAGE_COOKIE_NAME].value == "pt-br"
