@@ -293,6 +293,8 @@
     if (name.startsWith("message.")) {
       refreshRow(id, name === "message.received" || name === "message.created");
       if (open) upsertMessage(data.message_id);
+      // A new message ends whatever typing led to it (a lost "stopped typing" included).
+      if (open && (name === "message.created" || name === "message.received")) clearTyping();
       if (name === "message.received") {
         refreshUnread();
         notify(data);
@@ -327,6 +329,19 @@
     if (!socket || socket.readyState !== WebSocket.OPEN || now - lastTypingSent < 2000) return;
     lastTypingSent = now;
     socket.send(JSON.stringify({ type: "typing", conversation_id: conversationId, typing: true }));
+  }
+
+  // Sent: the others stop seeing "typing…" now, not when their 4-second timer runs out.
+  function stopTyping(conversationId) {
+    lastTypingSent = 0;
+    if (!socket || socket.readyState !== WebSocket.OPEN) return;
+    socket.send(JSON.stringify({ type: "typing", conversation_id: conversationId, typing: false }));
+  }
+
+  function clearTyping() {
+    Object.values(typingTimers).forEach(clearTimeout);
+    const el = document.getElementById("typing");
+    if (el) el.textContent = "";
   }
 
   /* ---------------------------------------------------------------- composer */
@@ -425,6 +440,7 @@
         fileNames.textContent = "";
         localStorage.removeItem(draftKey);
         scrollToBottom();
+        stopTyping(id);
       }
     });
     scrollToBottom();

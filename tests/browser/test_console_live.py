@@ -42,10 +42,13 @@ def test_a_reply_by_one_agent_appears_live_for_another(browser, app_server, team
         page.goto(f"{app_server}/conversations/{conversation.uuid}/")
         expect(page.locator("#timeline")).to_contain_text("Cadê meu pedido?")
 
-    ana_page.fill("#composer-text", "Já estou verificando, Maria!")
+    ana_page.locator("#composer-text").press_sequentially("Já estou verificando, Maria!", delay=20)
+    expect(bruno_page.locator("#typing")).to_have_text("Ana is typing…", timeout=8000)
     ana_page.keyboard.press("Enter")
 
     expect(bruno_page.locator("#timeline")).to_contain_text("Já estou verificando, Maria!", timeout=8000)
+    # Gone with the message, not 4 seconds later.
+    expect(bruno_page.locator("#typing")).to_have_text("", timeout=1500)
     expect(ana_page.locator("#timeline .msg.out")).to_have_count(1)  # the live event did not duplicate it
     expect(ana_page.locator("#composer-text")).to_have_value("")
     for context in contexts:
