@@ -1,6 +1,6 @@
 from django import template
 from django.templatetags.static import static
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.html import format_html
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
@@ -84,7 +84,15 @@ def when(value, precision: str = "") -> str:
 
 @register.filter
 def when_full(value) -> str:
-    return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT") if value else ""
+    if not value:
+        return ""
+    local = timezone.localtime(value)
+    text = formats.date_format(local, "DATETIME_FORMAT")
+    if (translation.get_language() or "").startswith("pt"):
+        # Django's pt-BR catalogue capitalises month names; Portuguese writes them in lower case.
+        month = formats.date_format(local, "F")
+        text = text.replace(month, month.lower())
+    return text
 
 
 @register.filter

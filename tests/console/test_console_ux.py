@@ -60,6 +60,19 @@ def test_list_times_are_in_the_agents_time_zone_and_older_days_show_the_date(cli
     assert f">{time_there}</time>" in recent_row[: recent_row.index("</li>")]
 
 
+def test_long_dates_in_portuguese_write_the_month_in_lower_case(client, personas, agent):
+    from accounts import services as account_services
+
+    old = conversation_with_customer(personas.channel_a, sender_id="old")
+    Conversation.objects.filter(pk=old.pk).update(last_activity_at=datetime(2025, 11, 10, 15, 0, tzinfo=UTC))
+    account_services.language_set(user=agent, language="pt-br")
+
+    page = client.get("/inbox/?view=all").content.decode()
+
+    assert re.search(r'title="10 de novembro de 2025 às \d\d:\d\d"', page)
+    assert "Novembro" not in page
+
+
 def test_timeline_times_of_earlier_days_carry_the_day(client, personas, agent):
     conversation = conversation_with_customer(personas.channel_a)
     yesterday = timezone.now() - timedelta(days=1)
