@@ -73,6 +73,20 @@
     }
   });
 
+  // The conversation list by keyboard: arrows (and Home/End) move between rows, Enter opens.
+  document.addEventListener("keydown", (e) => {
+    if (!["ArrowDown", "ArrowUp", "Home", "End"].includes(e.key) || e.altKey || e.ctrlKey || e.metaKey) return;
+    const current = document.activeElement && document.activeElement.closest("#conversation-list .row > a");
+    if (!current) return;
+    const links = Array.from(document.querySelectorAll("#conversation-list .row > a"));
+    const at = links.indexOf(current);
+    const next = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: links.length - 1 }[e.key];
+    if (next < 0 || next >= links.length) return;
+    e.preventDefault();
+    links[next].focus();
+    links[next].scrollIntoView({ block: "nearest" });
+  });
+
   const app = document.querySelector(".app");
   if (!app) return;
   const statusEl = document.getElementById("live-status");

@@ -90,6 +90,18 @@ def test_one_conversation_after_another_opens_from_the_list(browser, app_server,
         expect(page.locator("#timeline")).to_contain_text(f"Mensagem de {name}")
         expect(page.locator("#conversation-pane")).to_have_count(1)
     assert not [e for e in errors if "targetError" in e]
+
+    # And by keyboard: arrows move along the rows, Enter opens one.
+    rows = page.locator("#conversation-list .row > a")
+    rows.first.focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    expect(rows.nth(2)).to_be_focused()
+    page.keyboard.press("ArrowUp")
+    expect(rows.nth(1)).to_be_focused()
+    second = page.locator("#conversation-list .row").nth(1).locator(".name").inner_text()
+    page.keyboard.press("Enter")
+    expect(page.locator("#timeline")).to_contain_text(f"Mensagem de {second}")
     page.close()
 
 
