@@ -266,7 +266,8 @@ class ConversationListApi(ApiView):
         "WhatsApp, reaching someone who has not written in the last 24 hours takes an approved template "
         "(`message.template`). The contact's open conversation on the channel is reused (200) rather than "
         "doubled; otherwise one is created (201). A refusal (a closed window, an unapproved template, "
-        "parameters that do not fit) is a 422 and nothing is created. Honours `Idempotency-Key`.",
+        "parameters that do not fit, the channel's own number) is a 422, naming the field when one is at fault, and "
+        "nothing is created. Honours `Idempotency-Key`.",
         parameters=[idempotency.PARAMETER],
         request=ConversationCreateIn,
         responses={

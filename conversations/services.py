@@ -747,8 +747,10 @@ def conversation_start(
             raise PolicyViolation(
                 _("Choose a contact or type a phone number.") if by_phone else _("Choose a contact to write to.")
             )
-        contact = contact_resolve(medium=medium, address=_address(medium, address)).contact
-    elif contact_identity_on(contact_id=contact.pk, channel=channel) is None:
+        normalized = _address(medium, address)
+        _refuse_own_number(channel, normalized, field="phone")
+        contact = contact_resolve(medium=medium, address=normalized).contact
+    elif (identity := contact_identity_on(contact_id=contact.pk, channel=channel)) is None:
         given = address.strip() or (contact.phone if by_phone else "")
         if not given:
             raise PolicyViolation(
@@ -756,7 +758,11 @@ def conversation_start(
                 if by_phone
                 else _("This contact has no address on this channel.")
             )
-        identity_attach(contact=contact, medium=medium, address=_address(medium, given))
+        normalized = _address(medium, given)
+        _refuse_own_number(channel, normalized, field="phone" if address.strip() else "contact_id")
+        identity_attach(contact=contact, medium=medium, address=normalized)
+    elif by_phone:
+        _refuse_own_number(channel, identity.address, field="contact_id")
     # Serialise per contact, as message_receive does: two starts at once open one conversation.
     Contact.objects.select_for_update().filter(pk=contact.pk).values_list("pk", flat=True).first()
     conversation = (
@@ -783,6 +789,37 @@ def conversation_start(
             conversation_assign(conversation=conversation, assignee=assignee, by=by)
     message = message_send(conversation=conversation, draft=draft, sender=by) if draft is not None else None
     return Started(conversation=conversation, message=message, created=created)
+
+
+def _own_numbers(channel: Channel) -> set[str]:
+    """The channel's own phone number in E.164 (a WhatsApp number's display number). Stored
+    normalised; one saved before numbers were checked may be digits without "+" (as Meta writes
+    it), so it is read as written and as international."""
+    raw = str((channel.settings or {}).get("display_phone_number") or "").strip()
+    digits = "".join(ch for ch in raw if ch.isdigit())
+    readings = [raw] + ([f"+{digits}"] if digits and not raw.startswith(("+", "0")) else [])
+    numbers = set()
+    for reading in filter(None, readings):
+        try:
+            numbers.add(identities.normalize_phone(reading))
+        except identities.InvalidAddress:
+            continue
+    return numbers
+
+
+def _refuse_own_number(channel: Channel, address: str, *, field: str) -> None:
+    """A business cannot write to itself: refuse the channel's own number (before anything is
+    stored or sent), naming the field that holds it."""
+    own = _own_numbers(channel)
+    if not own:
+        return
+    try:
+        same = identities.normalize_phone(address) in own
+    except identities.InvalidAddress:
+        same = False
+    if same:
+        message = _("This is the channel's own number.")
+        raise PolicyViolation(message, extra={"fields": {field: [message]}})
 
 
 def _address(medium: str, raw: str) -> str:

@@ -430,6 +430,51 @@ def test_bad_starts_are_refused_naming_the_problem(api, ana, personas, wa_channe
     assert not Conversation.objects.exists() and not Contact.objects.exists()
 
 
+@pytest.mark.parametrize("own", ["+1 555 078 3881", "+15550783881", "+1 (555) 078-3881"])
+def test_writing_to_the_channel_s_own_number_is_refused_on_the_phone_field(ana, wa_channel, graph, synced, own):
+    order = {"template": {"name": "order_update", "language": "en_US", "parameters": {"body": ["a", "b"]}}}
+
+    response = ana.post("/conversations", {"channel_id": str(wa_channel.uuid), "phone": own, "message": order})
+    services.outbound_drain()
+
+    assert response.status_code == 422, response.content
+    error = error_of(response)
+    assert error["message"] == "This is the channel's own number."
+    assert error["fields"] == {"phone": ["This is the channel's own number."]}
+    assert not Contact.objects.exists() and not Conversation.objects.exists()
+    assert graph.sent() == []
+
+
+def test_a_number_stored_as_meta_writes_it_is_still_recognised_as_the_channel_s_own(ana, wa_channel, graph, synced):
+    wa_channel.settings = {**wa_channel.settings, "display_phone_number": "15550783881"}  # saved before checks
+    wa_channel.save()
+    order = {"template": {"name": "order_update", "language": "en_US", "parameters": {"body": ["a", "b"]}}}
+
+    response = ana.post(
+        "/conversations", {"channel_id": str(wa_channel.uuid), "phone": "+15550783881", "message": order}
+    )
+
+    assert response.status_code == 422 and "phone" in error_of(response)["fields"]
+    assert graph.sent() == []
+
+
+def test_a_contact_whose_number_is_the_channel_s_own_is_refused_on_the_contact_field(
+    api, personas, wa_channel, graph, synced
+):
+    itself = contact_resolve(medium="phone", address="+1 555 078 3881", name="Our own number").contact
+    order = {"template": {"name": "order_update", "language": "en_US", "parameters": {"body": ["a", "b"]}}}
+
+    response = api.as_user(personas.admin).post(
+        "/conversations", {"channel_id": str(wa_channel.uuid), "contact_id": str(itself.uuid), "message": order}
+    )
+    services.outbound_drain()
+
+    assert response.status_code == 422, response.content
+    assert error_of(response)["fields"] == {"contact_id": ["This is the channel's own number."]}
+    assert not ContactIdentity.objects.filter(medium="whatsapp").exists() and not Conversation.objects.exists()
+    assert graph.sent() == []
+
+
 # --- files ----------------------------------------------------------------------------------------
 def _multipart(api, path, data):
     return api.client.post(f"/api/v1{path}", data, headers={"Authorization": f"Bearer {api.token}"})

@@ -2,6 +2,8 @@
 
 import base64
 import json
+import zoneinfo
+from functools import cache
 
 from django import forms
 from django.core.validators import RegexValidator
@@ -34,6 +36,39 @@ def example_flow() -> str:
     }
     start, orders = json.dumps(start, ensure_ascii=False), json.dumps(orders, ensure_ascii=False)
     return f'{{"start": {start},\n "orders": {orders}}}'
+
+
+@cache
+def _zone_names() -> tuple[str, ...]:
+    """Every time zone this server knows, America/Sao_Paulo (the default) first, then A to Z."""
+    others = sorted(zoneinfo.available_timezones() - {config.DEFAULT_TIME_ZONE})
+    return (config.DEFAULT_TIME_ZONE, *others)
+
+
+def _is_zone(name: str) -> bool:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+class TimeZoneField(forms.ChoiceField):
+    """A select of the known time zones, so that a typo cannot be saved; a zone stored before
+    that this server's list lacks but still reads (an alias) is kept as a choice."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=lambda: [(name, name.replace("_", " ")) for name in _zone_names()], **kwargs)
+
+    def keep(self, stored: str) -> None:
+        if stored and stored not in _zone_names() and _is_zone(stored):
+            self.choices = [(stored, stored.replace("_", " ")), *self.choices]
+
+    def validate(self, value):
+        forms.Field.validate(self, value)
+        if value and not self.valid_value(value):
+            # The message office_hours.parse gives, so API clients read the same refusal as before.
+            raise forms.ValidationError(gettext("Unknown time zone %(zone)s.") % {"zone": value}, code="invalid_choice")
 
 
 def _bot_flow_help() -> str:
@@ -113,9 +148,13 @@ class WebWidgetForm(ChannelSetupForm):
         label=_("Office hours"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("One rule per line, e.g. “mon-fri 09:00-18:00” or “sáb 09:00-13:00”. Empty: always open."),
+        help_text=_(
+            "One rule per line: days, then hours, e.g. “seg-sex 09:00-18:00” or “segunda a sexta-feira "
+            "09:00-12:00 13:00-18:00”. Days in Portuguese or English, short or in full (“sáb”, “sábado”, "
+            "“sat”, “saturday”). Empty: always open."
+        ),
     )
-    time_zone = forms.CharField(label=_("Time zone"), initial=config.DEFAULT_TIME_ZONE, max_length=64)
+    time_zone = TimeZoneField(label=_("Time zone"), initial=config.DEFAULT_TIME_ZONE)
     capture_email = forms.BooleanField(
         label=_("Outside office hours, ask for the visitor's e-mail address"), required=False, initial=True
     )
@@ -171,6 +210,11 @@ class WebWidgetForm(ChannelSetupForm):
             "Your site signs each user id with it (HMAC-SHA256). Generate one, e.g. with “openssl rand -hex 32”."
         ),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.channel is not None:
+            self.fields["time_zone"].keep(str(self.channel.settings.get("time_zone") or ""))
 
     def clean_allowed_domains(self):
         value = self.cleaned_data["allowed_domains"]
@@ -228,7 +272,8 @@ class WebWidgetForm(ChannelSetupForm):
             try:
                 office_hours.parse(data["office_hours"], data["time_zone"])
             except office_hours.InvalidOfficeHours as exc:
-                self.add_error("office_hours", str(exc))
+                # A zone the select let through but this server cannot read is the zone's fault.
+                self.add_error("office_hours" if _is_zone(data["time_zone"]) else "time_zone", str(exc))
         if data.get("bot_enabled") and not data.get("bot_flow") and not (data.get("bot_faq") or "").strip():
             self.add_error("bot_flow", _("Give the bot a flow or keyword answers, or turn it off."))
         stored_secret = self.channel.credentials.get("identity_secret") if self.channel is not None else ""

@@ -104,7 +104,7 @@ def conversation_new(request):
     phone = source.get("phone", "").strip()
     template = _template_or_none(channel, source.get("template")) if channel else None
     parameters = _template_parameters(source) if template else None
-    status, error = 200, ""
+    status, error, phone_error = 200, "", ""
     if request.method == "POST" and source.get("action") == "send":
         if channel is None or template is None:
             status, error = 400, _("Choose a WhatsApp channel and a template.")
@@ -119,7 +119,10 @@ def conversation_new(request):
                     phone=phone,
                 )
             except ApplicationError as exc:
-                status, error = exc.status_code, exc.message
+                status = exc.status_code
+                # A refusal about the number goes under the number's field; others above the form.
+                phone_error = " ".join(exc.extra.get("fields", {}).get("phone", []))
+                error = "" if phone_error else exc.message
             else:
                 messages.success(request, _("Conversation started: the template is on its way."))
                 return redirect("console:conversation", conversation_uuid=message.conversation.uuid)
@@ -130,6 +133,7 @@ def conversation_new(request):
         "contact": contact,
         "phone": phone,
         "error": error,
+        "phone_error": phone_error,
         "nav": "inbox",
     }
     if request.htmx and source.get("action") == "preview":

@@ -144,7 +144,7 @@ def test_something_the_bot_does_not_understand_goes_to_a_person(bot_widget):
 
 def test_out_of_office_hours_the_away_reply_asks_for_an_email_once_and_keeps_it(db, agent_factory):
     today = datetime.now(ZoneInfo("America/Sao_Paulo")).weekday()
-    other_day = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][(today + 3) % 7]
+    other_day = ["segunda-feira", "Terça", "quarta", "QUINTA-FEIRA", "sexta", "sábado", "Domingo"][(today + 3) % 7]
     widget = _bot_widget(
         office_hours=f"{other_day} 09:00-10:00", away_message="Estamos fora. Voltamos amanhã às 9h.", capture_email="on"
     )
@@ -248,6 +248,14 @@ def test_the_away_reply_is_not_repeated_within_hours():
         ("seg-sex 09:00-12:00 13:00-18:00", "2026-06-29T12:30", False),
         ("sáb 09:00-13:00", "2026-07-04T09:00", True),
         ("fri-mon 20:00-24:00", "2026-06-28T23:59", True),
+        ("Segunda-feira a Sexta-feira 09:00-12:00 13:00-18:00", "2026-07-03T17:59", True),
+        ("segunda a sexta-feira 09:00-12:00 13:00-18:00", "2026-07-04T10:00", False),
+        ("SÁBADO 09:00-13:00", "2026-07-04T12:59", True),
+        ("sabado, domingo 09:00-13:00", "2026-07-05T09:00", True),
+        ("terça e quinta 08:00-09:00", "2026-06-30T08:30", True),
+        ("terca,quinta 08:00-09:00", "2026-07-01T08:30", False),
+        ("Monday to Friday 09:00-18:00", "2026-06-29T09:00", True),
+        ("saturday-sunday 09:00-10:00", "2026-06-29T09:00", False),
     ],
 )
 def test_office_hours(text, at, open_):
@@ -256,7 +264,19 @@ def test_office_hours(text, at, open_):
     assert hours.is_open(moment) is open_
 
 
-@pytest.mark.parametrize("text", ["mon 9-18", "someday 09:00-10:00", "mon 18:00-09:00", "mon 09:00-25:00", "mon"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mon 9-18",
+        "someday 09:00-10:00",
+        "mon 18:00-09:00",
+        "mon 09:00-25:00",
+        "mon",
+        "segunda 25:00-26:00",
+        "sexta 99:00-10:00",
+        "09:00-18:00",
+    ],
+)
 def test_office_hours_errors_name_the_line(text):
     with pytest.raises(office_hours.InvalidOfficeHours, match="Line 1"):
         office_hours.parse(text, "America/Sao_Paulo")

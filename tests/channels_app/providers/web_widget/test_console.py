@@ -143,3 +143,105 @@ def test_the_console_marks_the_bots_messages_and_shows_the_buttons_it_offered(ad
     assert 'class="msg out sender-bot status-sent"' in page
     assert '#bot"></use></svg> Bot' in page  # the bot's icon (an SVG, not an emoji) and its name
     assert '<span class="chip">Orders</span><span class="chip">Talk to a person</span>' in page
+
+
+def _field_error(page: str, field: str) -> str:
+    """The text of the error shown under a field of the settings form ("" if none)."""
+    import re
+
+    match = re.search(rf'<div class="error" id="id_{field}_error">(.*?)</div>', page, re.S)
+    return re.sub(r"<[^>]+>", "", match.group(1)).strip() if match else ""
+
+
+def test_the_time_zone_is_a_select_of_real_zones_with_sao_paulo_first(admin_client):
+    page = admin_client.get("/settings/channels/new/web_widget/").content.decode()
+
+    select = page[page.index('<select name="time_zone"') : page.index("</select>", page.index('name="time_zone"'))]
+    options = select.split("<option")[1:]
+    assert 'value="America/Sao_Paulo" selected' in options[0]
+    assert 'value="Europe/Lisbon"' in select and 'value="America/Manaus"' in select
+    assert "Mars" not in select
+
+
+def test_an_unknown_time_zone_is_refused_under_the_time_zone_field(admin_client):
+    page = admin_client.post(
+        "/settings/channels/new/web_widget/",
+        widget_settings(name="Site", time_zone="Mars/Olympus", office_hours="seg-sex 09:00-18:00"),
+    ).content.decode()
+
+    assert _field_error(page, "time_zone") == "Unknown time zone Mars/Olympus."
+    assert _field_error(page, "office_hours") == ""
+    assert not Channel.objects.exists()
+
+
+def test_a_widget_keeps_the_time_zone_it_was_saved_with(admin_client):
+    widget = make_widget(time_zone="America/Manaus")
+    widget.settings = {**widget.settings, "time_zone": "Brazil/West"}  # an alias some older setup stored
+    widget.save()
+
+    page = admin_client.get(f"/settings/channels/{widget.uuid}/").content.decode()
+    assert 'value="Brazil/West" selected' in page
+
+    saved = admin_client.post(
+        f"/settings/channels/{widget.uuid}/", {**widget_settings(time_zone="Brazil/West"), "section": "setup"}
+    )
+    assert saved.status_code == 302
+    widget.refresh_from_db()
+    assert widget.settings["time_zone"] == "Brazil/West"
+
+
+def test_a_zone_stored_before_that_this_server_does_not_list_is_still_offered(db, monkeypatch):
+    from channels_app.providers.web_widget import forms as widget_forms
+
+    widget = make_widget(time_zone="America/Recife")
+    monkeypatch.setattr(widget_forms, "_zone_names", lambda: ("America/Sao_Paulo", "Europe/Lisbon"))
+
+    form = WebWidgetForm(data=widget_settings(time_zone="America/Recife"), channel=widget)
+    assert form.is_valid(), form.errors
+    assert form.fields["time_zone"].choices[0][0] == "America/Recife"
+    assert not WebWidgetForm(data=widget_settings(time_zone="America/Recife")).is_valid()  # new widgets: listed only
+
+
+@pytest.mark.parametrize(
+    "hours",
+    [
+        "mon-fri 09:00-18:00\nsáb 09:00-13:00",
+        "segunda a sexta 09:00-18:00",
+        "Segunda-feira a Sexta-feira 09:00-12:00 13:00-18:00",
+        "SEGUNDA-FEIRA, terça, terca, Quarta-feira 09:00-18:00",
+        "quinta,sexta-feira 09:00-18:00\nsábado, sabado 09:00-13:00\ndomingo 10:00-12:00",
+        "Monday-Friday 09:00-18:00\nsaturday 09:00-13:00\nSunday 10:00-12:00",
+        "seg-sex 09:00 - 18:00\nsáb e dom 09:00-13:00",
+    ],
+)
+def test_office_hours_take_day_names_short_or_in_full_in_portuguese_or_english(admin_client, hours):
+    response = admin_client.post("/settings/channels/new/web_widget/", widget_settings(name="Site", office_hours=hours))
+
+    assert response.status_code == 302, _field_error(response.content.decode(), "office_hours")
+    assert Channel.objects.get().settings["office_hours"] == hours  # stored as typed
+
+
+@pytest.mark.parametrize(
+    ("hours", "message"),
+    [
+        ("seg-sex 09:00-25:00", "Line 1: “25:00” in “09:00-25:00” is not a time of day"),
+        ("segunda 99:00-10:00", "Line 1: “99:00” in “99:00-10:00” is not a time of day"),
+        ("seg 09:00-18:00\nmon 08:75-09:00", "Line 2: “08:75” in “08:75-09:00” is not a time of day"),
+        ("segundou 09:00-18:00", "Line 1: unknown day “segundou”."),
+        ("sexta 18:00-09:00", "must end after it starts"),
+    ],
+)
+def test_impossible_office_hours_are_refused_naming_the_bad_part(admin_client, hours, message):
+    page = admin_client.post(
+        "/settings/channels/new/web_widget/", widget_settings(name="Site", office_hours=hours)
+    ).content.decode()
+
+    assert message in _field_error(page, "office_hours")
+    assert _field_error(page, "time_zone") == ""
+    assert not Channel.objects.exists()
+
+
+def test_the_office_hours_help_shows_a_short_and_a_long_example(admin_client):
+    page = admin_client.get("/settings/channels/new/web_widget/").content.decode()
+
+    assert "“seg-sex 09:00-18:00”" in page and "“segunda a sexta-feira 09:00-12:00 13:00-18:00”" in page

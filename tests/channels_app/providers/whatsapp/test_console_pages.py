@@ -115,6 +115,34 @@ def test_an_agent_starts_a_conversation_with_a_phone_number(client, agent, wa_ch
     assert new.contact.phone == "+5521998761234"
 
 
+def test_starting_a_conversation_with_the_channel_s_own_number_is_refused_under_the_number(
+    client, agent, wa_channel, graph
+):
+    wa_services.template_sync(channel=wa_channel)
+    template = MessageTemplate.objects.get(name="order_update")
+
+    response = client.post(
+        "/whatsapp/new/",
+        {
+            "channel": wa_channel.uuid,
+            "phone": "+1 (555) 078-3881",  # the channel's display number, spelt another way
+            "template": template.uuid,
+            "action": "send",
+            "body.1": "João",
+            "body.2": "#88",
+        },
+    )
+    services.outbound_drain()
+
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert '<div class="error" id="wa-phone_error"><p>This is the channel&#x27;s own number.</p></div>' in page
+    assert 'aria-invalid="true" aria-describedby="wa-phone_error"' in page
+    assert 'value="+1 (555) 078-3881"' in page  # what was typed stays, to be corrected
+    assert not Conversation.objects.exists() and not Message.objects.exists()
+    assert [call for call in graph.sent() if call.json.get("type") == "template"] == []
+
+
 def test_starting_from_a_contact_the_agent_may_not_see_is_a_404(client, agent, wa_channel, personas):
     from tests.factories import conversation_with_customer
 
