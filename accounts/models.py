@@ -3,7 +3,11 @@ import uuid
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Value
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
+
+TEAM_NAME_TAKEN = _("A team with this name already exists (names are compared ignoring case).")
 
 
 class User(AbstractUser):
@@ -56,9 +60,19 @@ class Team(models.Model):
         ordering = ["name"]
         verbose_name = _("team")
         verbose_name_plural = _("teams")
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="team_name_ci_unique", violation_error_message=TEAM_NAME_TAKEN)
+        ]
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        # "suporte" beside "Suporte" is refused by team_name_ci_unique; checked here too so the
+        # error sits on the name field (a constraint on an expression can only report a form error).
+        same_name = Team.objects.alias(lower_name=Lower("name")).filter(lower_name=Lower(Value(self.name)))
+        if self.name and same_name.exclude(pk=self.pk).exists():
+            raise ValidationError({"name": ValidationError(TEAM_NAME_TAKEN, code="unique")})
 
 
 class InboxMembership(models.Model):

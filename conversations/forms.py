@@ -6,14 +6,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team
-from conversations.models import Conversation, Label
+from conversations.models import MESSAGE_MAX_LENGTH, Conversation, Label
 from conversations.selectors import agents_for_channel
 from core.validators import not_too_far_ahead
 
 
 class ComposerForm(forms.Form):
     content = forms.CharField(
-        label=_("Message"), required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Message"), required=False, max_length=MESSAGE_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
     )
     private = forms.BooleanField(label=_("Private note"), required=False)
 

@@ -4,11 +4,18 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 validate_hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #2f6feb."), code="colour")
+
+# The longest message an agent can write (the composer's limit); canned responses share it.
+MESSAGE_MAX_LENGTH = 10_000
+
+LABEL_NAME_TAKEN = _("A label with this name already exists (names are compared ignoring case).")
+SHORTCUT_TAKEN = _("A canned response with this shortcut already exists (shortcuts ignore case).")
 
 
 class Label(models.Model):
@@ -20,6 +27,11 @@ class Label(models.Model):
         ordering = ["name"]
         verbose_name = _("label")
         verbose_name_plural = _("labels")
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"), name="label_name_ci_unique", violation_error_message=LABEL_NAME_TAKEN
+            )
+        ]
 
     def __str__(self):
         return self.name
@@ -27,17 +39,30 @@ class Label(models.Model):
     def clean(self):
         # Checked here rather than as a field validator (which would need a migration): every
         # model form (console settings, admin site) runs it. The inbox paints labels with it.
+        errors = {}
         try:
             validate_hex_colour(self.color)
         except ValidationError as exc:
-            raise ValidationError({"color": exc.messages}) from exc
+            errors["color"] = exc.messages
+        # "VIP" beside "vip" is refused by label_name_ci_unique; checked here too so the error
+        # sits on the name field (a constraint on an expression can only report a form error).
+        same_name = Label.objects.alias(lower_name=Lower("name")).filter(lower_name=Lower(Value(self.name)))
+        if self.name and same_name.exclude(pk=self.pk).exists():
+            errors["name"] = ValidationError(LABEL_NAME_TAKEN, code="unique")
+        if errors:
+            raise ValidationError(errors)
 
 
 class CannedResponse(models.Model):
     """A saved reply an agent inserts by typing `/shortcut` in the composer."""
 
+    # Stored lowercased (save() and clean()): the composer lowercases what the agent types.
     shortcut = models.SlugField(_("shortcut"), max_length=50, unique=True)
-    content = models.TextField(_("content"))
+    content = models.TextField(
+        _("content"),
+        max_length=MESSAGE_MAX_LENGTH,
+        help_text=_("WhatsApp allows 4,096 characters per message; a longer reply cannot be sent there."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -47,6 +72,15 @@ class CannedResponse(models.Model):
 
     def __str__(self):
         return f"/{self.shortcut}"
+
+    def save(self, *args, **kwargs):
+        self.shortcut = (self.shortcut or "").strip().lower()
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        self.shortcut = (self.shortcut or "").strip().lower()
+        if self.shortcut and CannedResponse.objects.filter(shortcut__iexact=self.shortcut).exclude(pk=self.pk).exists():
+            raise ValidationError({"shortcut": ValidationError(SHORTCUT_TAKEN, code="unique")})
 
 
 class Conversation(models.Model):

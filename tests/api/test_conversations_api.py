@@ -151,6 +151,17 @@ def test_unknown_labels_and_strange_assignees_are_400s(api, personas):
     assert assignee.status_code == 400 and "assignee_id" in error_of(assignee)["fields"]
 
 
+def test_a_label_named_in_another_case_is_a_400_and_creates_no_label(api, personas):
+    Label.objects.create(name="vip")
+    conversation = conversation_with_customer(personas.channel_a)
+
+    response = api.as_user(personas.admin).put(f"/conversations/{conversation.uuid}", {"labels": ["VIP"]})
+
+    assert response.status_code == 400 and "VIP" in error_of(response)["fields"]["labels"][0]
+    assert list(Label.objects.values_list("name", flat=True)) == ["vip"]
+    assert not conversation.labels.exists()
+
+
 def test_snoozing_needs_a_time_in_the_future(api, personas):
     conversation = conversation_with_customer(personas.channel_a)
     admin = api.as_user(personas.admin)

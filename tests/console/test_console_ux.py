@@ -364,3 +364,105 @@ def test_the_language_an_agent_chose_follows_them_to_a_new_browser(client, perso
     assert '<html lang="pt-br"' in page
     assert "Minhas" in page or "Não atribuídas" in page
     assert fresh.cookies[settings.LANGUAGE_COOKIE_NAME].value == "pt-br"
+
+
+# --- Names that differ only in case -------------------------------------------------------------
+
+
+def test_a_canned_shortcut_is_stored_lowercased_so_the_composer_finds_it(client, personas, admin):
+    response = client.post("/settings/canned/", {"shortcut": "Oi", "content": "Olá! Como posso ajudar?"})
+
+    assert response.status_code == 302
+    assert CannedResponse.objects.get().shortcut == "oi"
+    assert "/oi" in client.get("/settings/canned/").content.decode()
+
+
+def test_a_canned_shortcut_another_response_has_in_any_case_is_refused_beside_the_field(client, personas, admin):
+    CannedResponse.objects.create(shortcut="oi", content="Olá!")
+
+    response = client.post("/settings/canned/", {"shortcut": "OI", "content": "Oi de novo"})
+
+    page = response.content.decode()
+    assert response.status_code == 200 and CannedResponse.objects.count() == 1
+    assert response.context["form"].errors["shortcut"] == [
+        "A canned response with this shortcut already exists (shortcuts ignore case)."
+    ]
+    assert 'id="id_shortcut_error"' in page and "shortcuts ignore case" in page
+
+
+def test_editing_a_canned_response_may_change_the_case_of_its_own_shortcut(client, personas, admin):
+    canned = CannedResponse.objects.create(shortcut="pix", content="Aceitamos Pix")
+
+    response = client.post(f"/settings/canned/{canned.pk}/", {"shortcut": "PIX", "content": "Aceitamos Pix!"})
+
+    assert response.status_code == 302
+    canned.refresh_from_db()
+    assert (canned.shortcut, canned.content) == ("pix", "Aceitamos Pix!")
+
+
+def test_a_canned_response_is_as_long_as_a_message_at_most_and_the_form_says_so(client, personas, admin):
+    from conversations.forms import ComposerForm
+    from conversations.models import MESSAGE_MAX_LENGTH
+
+    page = client.get("/settings/canned/").content.decode()
+    too_long = client.post("/settings/canned/", {"shortcut": "long", "content": "a" * (MESSAGE_MAX_LENGTH + 1)})
+    longest = client.post("/settings/canned/", {"shortcut": "longest", "content": "a" * MESSAGE_MAX_LENGTH})
+
+    assert ComposerForm().fields["content"].max_length == MESSAGE_MAX_LENGTH == 10_000
+    assert 'maxlength="10000"' in page
+    assert "WhatsApp allows 4,096 characters per message" in page
+    assert too_long.status_code == 200
+    assert "at most 10000 characters (it has 10001)" in too_long.context["form"].errors["content"][0]
+    assert longest.status_code == 302
+    assert list(CannedResponse.objects.values_list("shortcut", flat=True)) == ["longest"]
+
+
+def test_a_label_name_another_label_has_in_any_case_is_refused_beside_the_field(client, personas, admin):
+    Label.objects.create(name="vip")
+
+    response = client.post("/settings/labels/", {"name": "VIP", "color": "#ff0000"})
+
+    page = response.content.decode()
+    assert response.status_code == 200 and Label.objects.count() == 1
+    assert response.context["form"].errors["name"] == [
+        "A label with this name already exists (names are compared ignoring case)."
+    ]
+    assert 'id="id_name_error"' in page and "names are compared ignoring case" in page
+
+
+def test_a_label_may_change_the_case_of_its_own_name(client, personas, admin):
+    label = Label.objects.create(name="vip")
+
+    response = client.post(f"/settings/labels/{label.pk}/", {"name": "VIP", "color": "#ff0000"})
+
+    assert response.status_code == 302
+    label.refresh_from_db()
+    assert label.name == "VIP"
+
+
+def test_a_team_name_another_team_has_in_any_case_is_refused_beside_the_field(client, personas, admin):
+    from accounts import services as account_services
+    from accounts.models import Team
+
+    account_services.team_create(name="Suporte")
+
+    response = client.post("/settings/teams/new/", {"name": "suporte", "description": ""})
+
+    page = response.content.decode()
+    assert response.status_code == 200 and Team.objects.count() == 1
+    assert response.context["form"].errors["name"] == [
+        "A team with this name already exists (names are compared ignoring case)."
+    ]
+    assert 'id="id_name_error"' in page and "names are compared ignoring case" in page
+
+
+def test_a_team_may_change_the_case_of_its_own_name(client, personas, admin):
+    from accounts import services as account_services
+
+    team = account_services.team_create(name="suporte")
+
+    response = client.post(f"/settings/teams/{team.uuid}/", {"name": "Suporte", "description": ""})
+
+    assert response.status_code == 302
+    team.refresh_from_db()
+    assert team.name == "Suporte"
