@@ -7,11 +7,16 @@ daphne process; events reach browsers through Redis exactly as in production."""
 import pytest
 from django.conf import settings
 from django.db import connection
+from playwright.sync_api import expect
 
 from accounts import services as account_services
 from accounts.models import User
 from tests.conftest import make_api_channel
 from tests.servers import base_env, daphne, free_port, processes, wait_for_http
+
+# Two cores run the suite, daphne, Redis, PostgreSQL and Chromium at once: give live updates
+# more than Playwright's default 5 s before calling them missing.
+expect.set_options(timeout=10_000)
 
 CHROMIUM_ARGS = [
     "--headless",
