@@ -14,6 +14,7 @@ from accounts.decorators import admin_required
 from accounts.forms import AgentForm, ProfileForm, TeamForm
 from accounts.language import remember_language
 from accounts.models import Team, User
+from core.forms import save_unless_taken
 
 
 @login_required
@@ -110,8 +111,7 @@ def team_edit(request, team_uuid=None):
     if team_uuid and team is None:
         raise Http404
     form = TeamForm(request.POST or None, instance=team)
-    if request.method == "POST" and form.is_valid():
-        services.team_save(form=form)
+    if request.method == "POST" and form.is_valid() and save_unless_taken(form, services.team_save) is not None:
         messages.success(request, _("Team saved."))
         return redirect("console:settings-teams")
     return render(

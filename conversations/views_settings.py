@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import admin_required
 from conversations import search, services
 from conversations.models import CannedResponse, Label
+from core.forms import save_unless_taken
 
 
 class CannedForm(forms.ModelForm):
@@ -37,8 +38,7 @@ def _crud(request, *, model, form_class, pk, template, section, redirect_to):
     if pk and instance is None:
         raise Http404
     form = form_class(request.POST or None, instance=instance)
-    if request.method == "POST" and form.is_valid():
-        services.settings_object_save(form=form)
+    if request.method == "POST" and form.is_valid() and save_unless_taken(form, services.settings_object_save):
         messages.success(request, _("Saved."))
         return redirect(redirect_to)
     return render(

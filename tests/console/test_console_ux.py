@@ -466,3 +466,26 @@ def test_a_team_may_change_the_case_of_its_own_name(client, personas, admin):
     assert response.status_code == 302
     team.refresh_from_db()
     assert team.name == "Suporte"
+
+
+@pytest.mark.parametrize("kind", ["label", "team"])
+def test_a_name_just_taken_by_someone_else_is_a_form_error(client, personas, admin, monkeypatch, kind):
+    """Two admins save "VIP" and "vip" at once: both forms pass their checks, the database
+    refuses the second; that admin sees why, not a server error."""
+    from accounts import services as account_services
+    from accounts.models import Team
+
+    model = Label if kind == "label" else Team
+    # The other admin's save lands after this form's own check has passed:
+    monkeypatch.setattr(model, "clean", lambda self: None)
+    monkeypatch.setattr(model, "validate_constraints", lambda self, exclude=None: None)
+    if kind == "label":
+        Label.objects.create(name="vip")
+        response = client.post("/settings/labels/", {"name": "VIP", "color": "#ff0000"})
+    else:
+        account_services.team_create(name="suporte")
+        response = client.post("/settings/teams/new/", {"name": "Suporte", "description": ""})
+
+    assert response.status_code == 200
+    assert "Someone else saved this name a moment ago" in response.content.decode()
+    assert model.objects.count() == 1
