@@ -47,7 +47,7 @@ class DeliveryOut(serializers.Serializer):
     webhook_id = fields.CharField(help_text="The `webhook-id` header sent (the same on every attempt).")
     event = fields.CharField()
     status = serializers.ChoiceField(choices=WebhookDelivery.Status.choices)
-    attempts = serializers.IntegerField()
+    attempts = serializers.SerializerMethodField(help_text="Attempts made so far (the length of `attempt_log`).")
     next_attempt_at = serializers.DateTimeField(allow_null=True)
     last_status_code = serializers.IntegerField(allow_null=True)
     last_error = fields.CharField()
@@ -55,6 +55,10 @@ class DeliveryOut(serializers.Serializer):
     created_at = serializers.DateTimeField()
     delivered_at = serializers.DateTimeField(allow_null=True)
     attempt_log = AttemptOut(many=True)
+
+    def get_attempts(self, delivery) -> int:
+        # The log, not the queue's retry counter (which a manual redelivery sets back to 0).
+        return len(delivery.attempt_log.all())  # prefetched by the selectors
 
 
 SUBSCRIPTION_EXAMPLE = {

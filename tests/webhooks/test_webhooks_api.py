@@ -1,11 +1,12 @@
 """API-HOOK: register, list, delete subscriptions; SSRF refusals; the delivery log over the API."""
 
 import pytest
+from django.utils import timezone
 
 from tests.api.conftest import error_of
 from tests.factories import receive
 from webhooks import services
-from webhooks.models import WebhookDelivery, WebhookSubscription
+from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 pytestmark = pytest.mark.django_db
 
@@ -94,7 +95,10 @@ def test_the_delivery_log_shows_attempts_and_redelivery_requeues(api, personas, 
     )
     receive(personas.channel_a)
     delivery = WebhookDelivery.objects.get()
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(status="failed", last_status_code=400, last_error="bad")
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        status="failed", attempts=1, last_status_code=400, last_error="bad"
+    )
+    WebhookAttempt.objects.create(delivery=delivery, attempted_at=timezone.now(), status_code=400, latency_ms=12)
     admin = api.as_user(personas.admin)
 
     log = admin.get(f"/webhooks/{subscription.uuid}/deliveries").json()["results"]
@@ -102,8 +106,10 @@ def test_the_delivery_log_shows_attempts_and_redelivery_requeues(api, personas, 
         (str(delivery.uuid), "failed", f"msg_{delivery.uuid.hex}")
     ]
     assert log[0]["payload"]["event"] == "message.received"
+    assert log[0]["attempts"] == 1 and len(log[0]["attempt_log"]) == 1
 
     response = admin.post(f"/webhooks/deliveries/{delivery.uuid}/redeliver")
     assert response.status_code == 202
     assert response.json()["status"] == "pending"
+    assert response.json()["attempts"] == 1  # the attempt made before is still counted
     assert api.as_user(personas.agent_b).post(f"/webhooks/deliveries/{delivery.uuid}/redeliver").status_code == 404
