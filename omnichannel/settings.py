@@ -19,7 +19,10 @@ if os.environ.get("OMNICHANNEL_SKIP_DOTENV") != "1":
     environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env("SECRET_KEY")
+# Both secrets are required to serve (omnichannel/startup.py refuses to start without them) and
+# to touch credentials (core.crypto), but not for offline commands on a bare checkout such as
+# `manage.py makemigrations --check`: Django itself refuses an empty SECRET_KEY where it is used.
+SECRET_KEY = env("SECRET_KEY", default="")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
@@ -209,7 +212,7 @@ ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=25 * 1024 * 1024)
 ATTACHMENT_URL_TTL_SECONDS = env.int("ATTACHMENT_URL_TTL_SECONDS", default=3600)
 
 # --- Security -------------------------------------------------------------------------------
-FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS")
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG and PUBLIC_BASE_URL.startswith("https"))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
