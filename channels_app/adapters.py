@@ -260,6 +260,11 @@ class ChannelAdapter:
         (the web widget) keeps new conversations away from agents until the bot hands over."""
         return created or (reopened and conversation.assignee_id is None)
 
+    def own_addresses(self) -> frozenset[str]:
+        """The channel's own addresses on its medium, normalised as identities are (a WhatsApp
+        number in E.164): nobody starts a conversation with the channel itself."""
+        return frozenset()
+
     # --- outbound ----------------------------------------------------------------------------
     def refuse_reason(self, *, content_type: str, last_inbound_at: datetime | None) -> str:
         """Why this channel's rules forbid sending this now (e.g. a closed 24-hour window); "" if allowed."""

@@ -748,7 +748,7 @@ def conversation_start(
                 _("Choose a contact or type a phone number.") if by_phone else _("Choose a contact to write to.")
             )
         normalized = _address(medium, address)
-        _refuse_own_number(channel, normalized, field="phone")
+        _refuse_own_address(channel, normalized, field="phone")
         contact = contact_resolve(medium=medium, address=normalized).contact
     elif (identity := contact_identity_on(contact_id=contact.pk, channel=channel)) is None:
         given = address.strip() or (contact.phone if by_phone else "")
@@ -759,10 +759,10 @@ def conversation_start(
                 else _("This contact has no address on this channel.")
             )
         normalized = _address(medium, given)
-        _refuse_own_number(channel, normalized, field="phone" if address.strip() else "contact_id")
+        _refuse_own_address(channel, normalized, field="phone" if address.strip() else "contact_id")
         identity_attach(contact=contact, medium=medium, address=normalized)
-    elif by_phone:
-        _refuse_own_number(channel, identity.address, field="contact_id")
+    else:
+        _refuse_own_address(channel, identity.address, field="contact_id")
     # Serialise per contact, as message_receive does: two starts at once open one conversation.
     Contact.objects.select_for_update().filter(pk=contact.pk).values_list("pk", flat=True).first()
     conversation = (
@@ -791,33 +791,12 @@ def conversation_start(
     return Started(conversation=conversation, message=message, created=created)
 
 
-def _own_numbers(channel: Channel) -> set[str]:
-    """The channel's own phone number in E.164 (a WhatsApp number's display number). Stored
-    normalised; one saved before numbers were checked may be digits without "+" (as Meta writes
-    it), so it is read as written and as international."""
-    raw = str((channel.settings or {}).get("display_phone_number") or "").strip()
-    digits = "".join(ch for ch in raw if ch.isdigit())
-    readings = [raw] + ([f"+{digits}"] if digits and not raw.startswith(("+", "0")) else [])
-    numbers = set()
-    for reading in filter(None, readings):
-        try:
-            numbers.add(identities.normalize_phone(reading))
-        except identities.InvalidAddress:
-            continue
-    return numbers
-
-
-def _refuse_own_number(channel: Channel, address: str, *, field: str) -> None:
-    """A business cannot write to itself: refuse the channel's own number (before anything is
+def _refuse_own_address(channel: Channel, address: str, *, field: str) -> None:
+    """A business cannot write to itself: refuse the channel's own address (before anything is
     stored or sent), naming the field that holds it."""
-    own = _own_numbers(channel)
-    if not own:
-        return
-    try:
-        same = identities.normalize_phone(address) in own
-    except identities.InvalidAddress:
-        same = False
-    if same:
+    from channels_app.registry import adapter_for
+
+    if address in adapter_for(channel).own_addresses():
         message = _("This is the channel's own number.")
         raise PolicyViolation(message, extra={"fields": {field: [message]}})
 

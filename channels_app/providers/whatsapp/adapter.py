@@ -40,6 +40,7 @@ from channels_app.adapters import (
     SignatureInvalid,
 )
 from channels_app.providers.whatsapp import graph, outbound, parsing, signature
+from contacts import identities
 
 WINDOW = timedelta(hours=24)
 
@@ -59,6 +60,21 @@ class WhatsAppAdapter(ChannelAdapter):
     console_start_url = "console:whatsapp-new"
 
     # --- configuration -------------------------------------------------------------------------
+    def own_addresses(self) -> frozenset[str]:
+        """The display number in E.164. Stored normalised; one saved before numbers were checked
+        may be digits without "+" (as Meta writes it), so it is read as written and as
+        international."""
+        raw = str(self.channel.settings.get("display_phone_number") or "").strip()
+        digits = "".join(ch for ch in raw if ch.isdigit())
+        readings = [raw] + ([f"+{digits}"] if digits and not raw.startswith(("+", "0")) else [])
+        numbers = set()
+        for reading in filter(None, readings):
+            try:
+                numbers.add(identities.normalize_phone(reading))
+            except identities.InvalidAddress:
+                continue
+        return frozenset(numbers)
+
     @property
     def phone_number_id(self) -> str:
         return str(self.channel.settings.get("phone_number_id") or "")
