@@ -105,20 +105,20 @@ def message_receive(*, channel: Channel, item: InboundMessage, files: list[Store
         return None
     now = timezone.now()
     happened_at = _plausible(item.timestamp, now)
-    activity = {
+    traces = {
         "updated_at": now,
         "last_activity_at": now,
         "last_message_preview": preview_of(item.content, item.content_type, [f.name for f in files]),
     }
     if not item.automated:
-        activity["last_inbound_at"] = now
+        traces["last_inbound_at"] = now
     conversation, created = _conversation_for_inbound(
         channel=channel,
         contact=contact,
         item=item,
         new_contact=resolution.created,
         # A new conversation is born with this message's traces: no UPDATE right after the INSERT.
-        initial={**activity, "unread_count": 1, "waiting_since": None if item.automated else happened_at},
+        initial={**traces, "unread_count": 1, "waiting_since": None if item.automated else happened_at},
     )
     conversation.channel = channel  # already loaded: spare the lookups below
     reply_to = None
@@ -146,7 +146,7 @@ def message_receive(*, channel: Channel, item: InboundMessage, files: list[Store
         attachment_create(message=message, stored=stored)
 
     if not created:
-        updates = {**activity, "unread_count": F("unread_count") + 1}
+        updates = {**traces, "unread_count": F("unread_count") + 1}
         if not item.automated:
             # A machine's mail (auto-reply, bounce) is shown but wakes nothing: no reopening, no
             # waiting time, no customer-service window.
@@ -305,8 +305,6 @@ def _conversations_bump(*, now, groups: list[list[Message]]) -> None:
 
 def _identity_key(item: InboundMessage) -> tuple[str, str] | None:
     """The identity an item's sender has, if the item qualifies for `messages_receive_known`."""
-    from contacts import identities
-
     if item.attachments or item.thread_refs or item.reply_to_provider_id or item.automated or item.conversation_hint:
         return None
     if not item.provider_message_id:

@@ -206,7 +206,8 @@ def simulated_message_post(
     try:
         identities.normalize_phone(phone)
     except identities.InvalidAddress as exc:
-        raise PolicyViolation(_("This is not a valid phone number: %(number)s") % {"number": phone}) from exc
+        message = _("This is not a valid phone number: %(number)s") % {"number": phone}
+        raise PolicyViolation(message, extra={"fields": {"from": [message]}}) from exc
     if kind not in SIMULATED_KINDS:
         raise PolicyViolation(_("Unknown kind of message."))
     business = simulator.Business(

@@ -23,7 +23,6 @@ from channels_app.adapters import ChannelError
 from channels_app.providers.whatsapp import selectors, services, templating
 from channels_app.providers.whatsapp.forms import MetaAppForm
 from channels_app.providers.whatsapp.models import MessageTemplate
-from contacts import identities
 from conversations import selectors as access
 from core.exceptions import ApplicationError
 
@@ -248,10 +247,6 @@ def simulator_send(request, channel_uuid):
     url = reverse("console:whatsapp-simulator", kwargs={"channel_uuid": channel.uuid})
     back = f"{url}?{urlencode({'from': phone, 'name': name})}"
     try:
-        identities.normalize_phone(phone)
-    except identities.InvalidAddress:
-        return redirect(back)  # the simulator page says so next to the number: no flash as well
-    try:
         services.simulated_message_post(
             channel=channel,
             phone=phone,
@@ -263,5 +258,6 @@ def simulator_send(request, channel_uuid):
             longitude=request.POST.get("longitude"),
         )
     except ApplicationError as exc:
-        messages.error(request, exc.message)
+        if "from" not in exc.extra.get("fields", {}):  # the page says so next to the number already
+            messages.error(request, exc.message)
     return redirect(back)
