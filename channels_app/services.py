@@ -38,7 +38,7 @@ from contacts.services import contact_resolve
 from conversations import services as conversation_services
 from conversations.attachments import StoredFile, prepare_file, signed_url
 from conversations.models import Message
-from core import claims, events, tasks
+from core import claims, db, events, tasks
 from core.exceptions import PolicyViolation
 
 logger = logging.getLogger(__name__)
@@ -76,12 +76,13 @@ def inbound_event_record(
     file storage and the row points at it."""
     if len(body) > settings.INBOUND_INLINE_BODY_MAX_BYTES:
         if InboundEvent.objects.filter(endpoint=endpoint, dedupe_key=dedupe_key[:200]).exists():
-            return  # a re-fetch of what we have: do not store the file again
+            return  # a re-fetch of what we have: do not even write the file
         event = InboundEvent(
             channel=channel, kind=kind, endpoint=endpoint, dedupe_key=dedupe_key[:200], body=b"", headers=headers
         )
         event.body_file.save("raw.bin", ContentFile(body), save=False)
-        InboundEvent.objects.bulk_create([event], ignore_conflicts=True)
+        if not db.insert_unless_conflict(event, conflict_fields=("endpoint", "dedupe_key")):
+            event.body_file.delete(save=False)  # a concurrent fetch stored it first
         tasks.kick("inbound")
         return
     # The hottest write in the product: one INSERT ... ON CONFLICT DO NOTHING, no ORM compile.
