@@ -8,7 +8,6 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.dateparse import parse_datetime
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,6 +17,7 @@ from contacts import services
 from contacts.forms import ContactForm, MergeForm
 from contacts.search import contacts_matching
 from conversations import selectors
+from core.parse import datetime_or_none
 
 PAGE_SIZE = 50
 
@@ -26,7 +26,7 @@ PAGE_SIZE = 50
 def contact_list(request):
     query = request.GET.get("q", "").strip()
     contacts = contacts_matching(selectors.contacts_for_user(request.user).order_by("-updated_at", "-pk"), query)
-    at, before_id = parse_datetime(request.GET.get("before_at", "")), request.GET.get("before_id", "")
+    at, before_id = datetime_or_none(request.GET.get("before_at")), request.GET.get("before_id", "")
     if at is not None and before_id.isdigit():
         contacts = contacts.filter(Q(updated_at__lt=at) | Q(updated_at=at, pk__lt=int(before_id)))
     page = list(contacts[: PAGE_SIZE + 1])

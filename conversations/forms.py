@@ -1,4 +1,3 @@
-import uuid
 from datetime import timedelta
 
 from django import forms
@@ -8,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Team
 from conversations.models import MESSAGE_MAX_LENGTH, Conversation, Label
 from conversations.selectors import agents_for_channel
+from core.parse import uuid_or_none
 from core.validators import not_too_far_ahead
 
 
@@ -33,7 +33,7 @@ class AssignForm(forms.Form):
             return None
         if value == "me":
             value = str(self.user.uuid)
-        assignee = agents_for_channel(self.channel).filter(uuid=_uuid_or_none(value)).first()
+        assignee = agents_for_channel(self.channel).filter(uuid=uuid_or_none(value)).first()
         if assignee is None:
             raise forms.ValidationError(_("That agent does not work this inbox."))
         return assignee
@@ -42,7 +42,7 @@ class AssignForm(forms.Form):
         value = self.cleaned_data["team"].strip()
         if not value:
             return None
-        team = Team.objects.filter(uuid=_uuid_or_none(value)).first()
+        team = Team.objects.filter(uuid=uuid_or_none(value)).first()
         if team is None:
             raise forms.ValidationError(_("Unknown team."))
         return team
@@ -87,10 +87,3 @@ class StatusForm(forms.Form):
 
 class LabelsForm(forms.Form):
     labels = forms.ModelMultipleChoiceField(queryset=Label.objects.all(), required=False, to_field_name="name")
-
-
-def _uuid_or_none(value: str):
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None

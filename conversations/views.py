@@ -5,7 +5,6 @@ object comes through the authorisation selector, so what an agent may not see is
 pages and htmx fragments alike. Full pages and live updates render the same partials.
 """
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -14,7 +13,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
-from django.utils.dateparse import parse_datetime
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -26,6 +24,7 @@ from conversations.attachments import prepare_file
 from conversations.forms import AssignForm, ComposerForm, LabelsForm, StatusForm
 from conversations.models import CannedResponse, Conversation, Label, Message
 from core.exceptions import ApplicationError
+from core.parse import datetime_or_none, uuid_or_none
 
 PAGE_SIZE = 25
 FILTERS_FORM_ID = "inbox-filters"  # the inbox's view and filter form (inbox.html)
@@ -55,8 +54,8 @@ class InboxFilters:
         return cls(
             view=view,
             status=status,
-            channel=_uuid_or_empty(query.get("channel", "")),
-            team=_uuid_or_empty(query.get("team", "")),
+            channel=_uuid_text(query.get("channel")),
+            team=_uuid_text(query.get("team")),
             label=query.get("label", "")[:50],
         )
 
@@ -81,25 +80,16 @@ class InboxFilters:
         }
 
 
-def _uuid_or_empty(value: str) -> str:
-    """A filter naming a channel or team by an id that is not a UUID names nothing: ignored."""
-    try:
-        return str(uuid.UUID(value)) if value else ""
-    except ValueError:
-        return ""
-
-
-def _datetime_or_none(value: str):
-    try:
-        return parse_datetime(value)
-    except ValueError:  # well formed but impossible, e.g. month 99
-        return None
+def _uuid_text(value) -> str:
+    """A filter naming a channel, team or message by an id that is not a UUID names nothing."""
+    parsed = uuid_or_none(value) if value else None
+    return str(parsed) if parsed else ""
 
 
 def _page(request, filters: InboxFilters):
     before = None
     if request.GET.get("before_at") and request.GET.get("before_id"):
-        at = _datetime_or_none(request.GET["before_at"])
+        at = datetime_or_none(request.GET["before_at"])
         before_id = request.GET["before_id"]
         if at is not None and before_id.isdigit():
             before = (at, int(before_id))
@@ -258,7 +248,7 @@ def conversation_timeline(request, conversation_uuid):
 @require_GET
 def conversation_earlier(request, conversation_uuid):
     conversation = selectors.conversation_get_for_user(user=request.user, uuid=conversation_uuid)
-    before_uuid = _uuid_or_empty(request.GET.get("before", ""))
+    before_uuid = _uuid_text(request.GET.get("before"))
     before = conversation.messages.filter(uuid=before_uuid).first() if before_uuid else None
     messages = conversation.messages.select_related("sender_user").prefetch_related("attachments")
     if before is not None:

@@ -9,18 +9,17 @@ Integer primary keys are never part of a cursor.
 import base64
 import binascii
 import json
-import uuid
 from datetime import datetime
 
 from django.db import models
 from django.db.models import Q
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.utils.urls import replace_query_param
 
 from core.api import fields
+from core.parse import datetime_or_none, uuid_or_none
 
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 100
@@ -71,12 +70,9 @@ def _decode(cursor: str, size: int) -> list:
 def _typed(model, name: str, raw: str):
     field = model._meta.get_field(name)
     if isinstance(field, models.DateTimeField):
-        value = parse_datetime(raw)
+        value = datetime_or_none(raw)
     elif isinstance(field, models.UUIDField):
-        try:
-            value = uuid.UUID(raw)
-        except ValueError:
-            value = None
+        value = uuid_or_none(raw)
     else:
         value = raw
     if value is None:

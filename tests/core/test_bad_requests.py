@@ -58,3 +58,9 @@ def test_snoozing_centuries_ahead_is_refused_with_a_reason(client, personas):
 
     assert response.status_code == 400
     assert "within the next 10 years" in response.content.decode()
+
+
+def test_the_contact_list_ignores_an_impossible_page_position(client, personas):
+    client.force_login(personas.admin)
+
+    assert client.get("/contacts/?before_at=2024-99-99T00:00&before_id=5").status_code == 200

@@ -25,6 +25,7 @@ from conversations import live
 from conversations import selectors as agent_selectors
 from core import ratelimit, realtime
 from core.exceptions import ApplicationError
+from core.parse import uuid_or_none
 
 LIMITS = {  # requests per minute
     "session": 30,  # per client address
@@ -293,7 +294,7 @@ def messages(request):
 @visitor_api("history")
 def _messages_list(request, channel, visitor):
     before = request.GET.get("before") or None
-    if before is not None and not _is_uuid(before):
+    if before is not None and uuid_or_none(before) is None:
         return _error(400, "bad_request", _("`before` must be a message id."))
     return JsonResponse(_history(channel, visitor, before=before))
 
@@ -301,10 +302,10 @@ def _messages_list(request, channel, visitor):
 @visitor_api("message", sends=True)
 def _message_send(request, channel, visitor):
     data = _json_body(request)
-    if data is None or not _is_uuid(str(data.get("client_id") or "")):
+    if data is None or uuid_or_none(data.get("client_id")) is None:
         return _error(400, "bad_request", _("A message needs a `client_id` (a UUID made by the browser)."))
     uploads = data.get("uploads") or []
-    if not isinstance(uploads, list) or not all(isinstance(u, str) and _is_uuid(u) for u in uploads):
+    if not isinstance(uploads, list) or not all(isinstance(u, str) and uuid_or_none(u) is not None for u in uploads):
         return _error(400, "bad_request", _("`uploads` must be a list of file ids."))
     text, button = data.get("text") or "", data.get("button")
     if not isinstance(text, str) or (button is not None and not isinstance(button, dict)):
@@ -372,7 +373,7 @@ def receipts(request, channel, visitor):
     ids = data.get("message_ids") if data else None
     if data is None or data.get("state") not in ("delivered", "read") or not isinstance(ids, list) or len(ids) > 200:
         return _error(400, "bad_request", _("Send `state` (delivered or read) and up to 200 `message_ids`."))
-    valid = [str(i) for i in ids if isinstance(i, str) and _is_uuid(i)]
+    valid = [str(i) for i in ids if isinstance(i, str) and uuid_or_none(i) is not None]
     mine = selectors.visitor_outbound_ids(channel=channel, visitor=visitor, uuids=valid)
     services.visitor_receipt_record(channel=channel, message_ids=mine, state=data["state"])
     return JsonResponse({"status": "accepted", "count": len(mine)}, status=202)
@@ -396,15 +397,6 @@ def typing(request, channel, visitor):
     return JsonResponse({"status": "accepted"}, status=202)
 
 
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except (ValueError, TypeError, AttributeError):
-        return False
-    return True
-
-
-# --- the demo page ----------------------------------------------------------------------------
 @login_required
 @require_GET
 def demo_any(request):

@@ -27,6 +27,7 @@ from channels_app.registry import adapter_for
 from contacts import identities
 from conversations.models import Message
 from core import http
+from core.parse import uuid_or_none
 
 TICKS = {"queued": "🕓", "sending": "🕓", "sent": "✓", "delivered": "✓✓", "read": "✓✓ (read)", "failed": "⚠"}
 
@@ -110,7 +111,7 @@ class Command(BaseCommand):
 
     def _channel(self, ref: str) -> Channel:
         channels = Channel.objects.filter(kind="whatsapp")
-        channel = channels.filter(uuid=ref).first() if _is_uuid(ref) else channels.filter(name=ref).first()
+        channel = channels.filter(uuid=ref).first() if uuid_or_none(ref) else channels.filter(name=ref).first()
         if channel is None:
             raise CommandError(f"No WhatsApp channel {ref!r}.")
         if not channel.settings.get("sandbox"):
@@ -181,16 +182,6 @@ class Command(BaseCommand):
                 ticks = TICKS.get(message.status, message.status)
                 extra = f"  — {message.error_reason}" if message.error_reason else ""
                 self.stdout.write(f"  business‹ {message.content}  {ticks}{extra}")
-
-
-def _is_uuid(value: str) -> bool:
-    import uuid
-
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 def _pair(value: str, option: str) -> tuple[str, str]:
