@@ -39,6 +39,8 @@ class UserLanguageMiddleware:
             translation.activate(language)
             request.LANGUAGE_CODE = language
         response = self.get_response(request)
-        if language and request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != language:
+        cookie = settings.LANGUAGE_COOKIE_NAME
+        # A view that just changed the language set the cookie itself: leave it.
+        if language and request.COOKIES.get(cookie) != language and cookie not in response.cookies:
             remember_language(response, language)
         return response

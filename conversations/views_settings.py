@@ -20,11 +20,6 @@ class CannedForm(forms.ModelForm):
         fields = ["shortcut", "content"]
         widgets = {"content": forms.Textarea(attrs={"rows": 3})}
 
-    def clean_shortcut(self):
-        # The composer lowercases what the agent types after "/"; CannedResponse.clean() then
-        # refuses a shortcut another response already has in any case.
-        return self.cleaned_data["shortcut"].lower()
-
 
 class LabelForm(forms.ModelForm):
     class Meta:

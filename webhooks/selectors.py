@@ -2,7 +2,7 @@
 
 import time
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from accounts.models import User
@@ -24,12 +24,10 @@ def subscription_get_for_user(*, user: User, uuid) -> WebhookSubscription:
 
 
 def delivery_log(*, subscription: WebhookSubscription, status: str | None = None) -> QuerySet[WebhookDelivery]:
-    """`attempt_count` is the number of attempts in the log: `attempts` is the retry counter of
-    the queue, which a manual redelivery sets back to 0."""
-    qs = (
-        WebhookDelivery.objects.filter(subscription=subscription)
-        .annotate(attempt_count=Count("attempt_log"))
-        .prefetch_related(Prefetch("attempt_log", queryset=WebhookAttempt.objects.order_by("attempted_at", "id")))
+    """Deliveries with their attempt log prefetched: count attempts from the log, since
+    `attempts` is the queue's retry counter, which a manual redelivery sets back to 0."""
+    qs = WebhookDelivery.objects.filter(subscription=subscription).prefetch_related(
+        Prefetch("attempt_log", queryset=WebhookAttempt.objects.order_by("attempted_at", "id"))
     )
     return qs.filter(status=status) if status else qs
 
