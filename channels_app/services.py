@@ -20,7 +20,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -132,7 +131,7 @@ def _drain_inbound(*, due, deadline: float) -> int:
         if not ids:
             return done
         if time.monotonic() > deadline:
-            _release(InboundEvent, ids, InboundEvent.Status.PENDING)
+            claims.release(InboundEvent, ids, InboundEvent.Status.PENDING)
             tasks.kick_now("inbound")  # hand the rest to a fresh task before the broker's timeout
             return done
         if len(ids) == settings.INBOUND_BATCH_SIZE:
@@ -213,11 +212,6 @@ def _without_nul(value):
                 changes[field.name] = new
         return replace(value, **changes) if changes else value
     return value
-
-
-def _release(model, ids: list[int], status: str) -> None:
-    """Give back rows claimed but not worked on (their attempt did not happen)."""
-    model.objects.filter(id__in=ids).update(status=status, lease_until=None, attempts=F("attempts") - 1)
 
 
 def inbound_event_process(*, event: InboundEvent) -> bool:
@@ -369,7 +363,7 @@ def outbound_drain() -> int:
         if not ids:
             return sent
         if time.monotonic() > deadline:
-            _release(Message, ids, Message.Status.QUEUED)
+            claims.release(Message, ids, Message.Status.QUEUED)
             tasks.kick_now("outbound")
             return sent
         if len(ids) == settings.OUTBOUND_BATCH_SIZE:

@@ -35,6 +35,12 @@ def claim_batch(
     return ids
 
 
+def release(model, ids: list[int], status: str) -> None:
+    """Give back rows claimed but not worked on (a drain out of time): their attempt did not
+    happen, so they are due again at once with their attempt count unchanged."""
+    model.objects.filter(id__in=ids).update(status=status, lease_until=None, attempts=F("attempts") - 1)
+
+
 def due_or_expired(*, pending_status: str, claimed_status: str) -> Q:
     """Rows waiting for their next attempt, and claimed rows whose worker never finished."""
     now = timezone.now()

@@ -200,6 +200,8 @@ def mailboxes_poll() -> int:
     tasks.drain_started("email_poll")
     _ensure_mailboxes()
     due = claims.due_or_expired(pending_status=Mailbox.Status.IDLE, claimed_status=Mailbox.Status.POLLING)
+    # Like the other drains: stop well before the broker's task timeout and hand over.
+    deadline = time.monotonic() + channel_services.DRAIN_SECONDS
     polled = 0
     while True:
         ids = claims.claim_batch(
@@ -213,7 +215,12 @@ def mailboxes_poll() -> int:
         )
         if not ids:
             return polled
-        for mailbox in Mailbox.objects.filter(id__in=ids).select_related("channel").order_by("id"):
+        mailboxes = list(Mailbox.objects.filter(id__in=ids).select_related("channel").order_by("id"))
+        for position, mailbox in enumerate(mailboxes):
+            if time.monotonic() > deadline:
+                claims.release(Mailbox, [m.pk for m in mailboxes[position:]], Mailbox.Status.IDLE)
+                tasks.kick_now("email_poll")
+                return polled
             mailbox_poll(mailbox=mailbox)
             polled += 1
 

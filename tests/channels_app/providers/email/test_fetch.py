@@ -335,3 +335,24 @@ def test_an_interrupted_pop3_fetch_yields_each_mail_once(account, monkeypatch):
 
     assert events(channel).count() == 2
     assert Message.objects.filter(channel=channel).count() == 2
+
+
+def test_a_poll_that_runs_out_of_time_hands_the_other_mailboxes_to_a_new_task(monkeypatch):
+    from core import tasks
+    from tests.channels_app.providers.email.conftest import make_email_channel
+
+    for n in range(2):
+        make_email_channel(address=f"caixa{n}@acme.test")
+    services._ensure_mailboxes()
+    Mailbox.objects.update(next_attempt_at=timezone.now())
+    kicked, polled = [], []
+    monkeypatch.setattr(tasks, "kick_now", kicked.append)
+    monkeypatch.setattr(services, "mailbox_poll", lambda mailbox: polled.append(mailbox.pk))
+    monkeypatch.setattr(channel_services, "DRAIN_SECONDS", -1)  # the budget is already spent
+
+    assert services.mailboxes_poll() == 0
+
+    assert polled == [] and kicked == ["email_poll"]
+    assert list(Mailbox.objects.values_list("status", "attempts", "lease_until").distinct()) == [
+        (Mailbox.Status.IDLE, 0, None)
+    ]
