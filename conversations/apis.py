@@ -413,15 +413,9 @@ def _draft(data: dict, *, files, in_reply_to: Message | None = None) -> services
             "language": template["language"],
             "parameters": template.get("parameters", {}),
         }
-    if not content_type:
-        content_type = (
-            services.file_content_type(files[0].content_type)
-            if files and not data.get("content")
-            else Message.ContentType.TEXT
-        )
     return services.Draft(
         content=data.get("content", ""),
-        content_type=content_type,
+        content_type=content_type or "",
         payload=payload,
         files=tuple(files),
         private=data.get("private", False),

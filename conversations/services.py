@@ -435,7 +435,7 @@ def _advance(message: Message, *, state: str, error: str = "", code: str = "", a
 @dataclass(frozen=True)
 class Draft:
     content: str = ""
-    content_type: str = Message.ContentType.TEXT
+    content_type: str = ""  # "": text, or the first file's kind when only files are sent
     payload: dict | None = None
     files: tuple[StoredFile, ...] = ()
     private: bool = False
@@ -519,6 +519,10 @@ def messages_send(
 
     if not draft.content.strip() and not draft.files and not draft.payload:
         raise PolicyViolation(_("Write a message or attach a file."))
+    if not draft.content_type:
+        only_files = draft.files and not draft.content.strip()
+        kind = file_content_type(draft.files[0].content_type) if only_files else Message.ContentType.TEXT
+        draft = replace(draft, content_type=kind)
     channel = conversation.channel
     now = timezone.now()
     if draft.private:

@@ -313,13 +313,10 @@ def message_create(request, conversation_uuid):
             prepare_file(name=f.name, data=f.read(), declared_type=f.content_type)
             for f in request.FILES.getlist("files")
         )
-        content = form.cleaned_data["content"]
-        only_files = files and not content.strip()
         sent = services.messages_send(
             conversation=conversation,
             draft=services.Draft(
-                content=content,
-                content_type=services.file_content_type(files[0].content_type) if only_files else "text",
+                content=form.cleaned_data["content"],
                 files=files,
                 private=form.cleaned_data["private"],
             ),

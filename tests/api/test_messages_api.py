@@ -259,3 +259,15 @@ def test_a_key_is_kept_24_hours_then_forgotten(api, personas, conversation):
     IdempotencyRecord.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     assert api_records_prune() >= 1
     assert not IdempotencyRecord.objects.exists()
+
+
+def test_a_file_with_only_blank_text_is_typed_as_the_console_types_it(api, personas, conversation):
+    photo = SimpleUploadedFile("foto.png", PNG, content_type="image/png")
+    response = api.as_user(personas.agent_a).client.post(
+        f"/api/v1/conversations/{conversation.uuid}/messages",
+        {"files": [photo], "content": "   "},
+        headers={"Authorization": f"Bearer {api.as_user(personas.agent_a).token}"},
+    )
+
+    assert response.status_code == 201, response.content
+    assert response.json()["content_type"] == "image"
