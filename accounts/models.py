@@ -3,9 +3,10 @@ import uuid
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Value
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
+
+from core import db
 
 TEAM_NAME_TAKEN = _("A team with this name already exists (names are compared ignoring case).")
 
@@ -68,10 +69,7 @@ class Team(models.Model):
         return self.name
 
     def clean(self):
-        # "suporte" beside "Suporte" is refused by team_name_ci_unique; checked here too so the
-        # error sits on the name field (a constraint on an expression can only report a form error).
-        same_name = Team.objects.alias(lower_name=Lower("name")).filter(lower_name=Lower(Value(self.name)))
-        if self.name and same_name.exclude(pk=self.pk).exists():
+        if db.taken_ignoring_case(self, "name"):  # team_name_ci_unique, said beside the field
             raise ValidationError({"name": ValidationError(TEAM_NAME_TAKEN, code="unique")})
 
 

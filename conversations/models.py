@@ -4,10 +4,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q, Value
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from core import db
 
 validate_hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #2f6feb."), code="colour")
 
@@ -44,10 +46,7 @@ class Label(models.Model):
             validate_hex_colour(self.color)
         except ValidationError as exc:
             errors["color"] = exc.messages
-        # "VIP" beside "vip" is refused by label_name_ci_unique; checked here too so the error
-        # sits on the name field (a constraint on an expression can only report a form error).
-        same_name = Label.objects.alias(lower_name=Lower("name")).filter(lower_name=Lower(Value(self.name)))
-        if self.name and same_name.exclude(pk=self.pk).exists():
+        if db.taken_ignoring_case(self, "name"):  # label_name_ci_unique, said beside the field
             errors["name"] = ValidationError(LABEL_NAME_TAKEN, code="unique")
         if errors:
             raise ValidationError(errors)
@@ -79,7 +78,7 @@ class CannedResponse(models.Model):
 
     def clean(self):
         self.shortcut = (self.shortcut or "").strip().lower()
-        if self.shortcut and CannedResponse.objects.filter(shortcut__iexact=self.shortcut).exclude(pk=self.pk).exists():
+        if db.taken_ignoring_case(self, "shortcut"):
             raise ValidationError({"shortcut": ValidationError(SHORTCUT_TAKEN, code="unique")})
 
 

@@ -1,6 +1,8 @@
 """Small database helpers the ORM does not offer."""
 
 from django.db import connection
+from django.db.models import Value
+from django.db.models.functions import Lower
 
 
 def insert_unless_conflict(obj, *, conflict_fields: tuple[str, ...], conflict_where: str = "") -> bool:
@@ -66,3 +68,15 @@ def insert_many_unless_conflict(objs: list, *, conflict_fields: tuple[str, ...],
             obj._state.db = connection.alias
             inserted.append(obj)
     return inserted
+
+
+def taken_ignoring_case(obj, field: str) -> bool:
+    """Whether another row of `obj`'s model has `obj.<field>` in any case: what a
+    UniqueConstraint(Lower(field)) refuses, asked first so a form can say it beside the field
+    (a constraint on an expression can only report a form-wide error). Same lowering as the
+    constraint's."""
+    value = getattr(obj, field)
+    if not value:
+        return False
+    same = type(obj).objects.alias(_lowered=Lower(field)).filter(_lowered=Lower(Value(value)))
+    return same.exclude(pk=obj.pk).exists()
