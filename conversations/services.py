@@ -8,6 +8,7 @@ the outbound drain in channels_app.services.
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
@@ -271,7 +272,7 @@ def _conversations_bump(*, now, groups: list[list[Message]]) -> None:
     count, waiting time. On PostgreSQL one UPDATE ... FROM (VALUES ...) for all of them."""
     if not groups:
         return
-    if connection.vendor != "postgresql":
+    if not settings.IS_POSTGRES:
         for messages in groups:
             conversation, last = messages[0].conversation, messages[-1]
             Conversation.objects.filter(pk=conversation.pk).update(

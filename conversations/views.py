@@ -151,6 +151,10 @@ def _address(request, filters: InboxFilters) -> str:
         match = None
     if match is not None and match.view_name == "console:conversation":
         path = reverse("console:conversation", kwargs=match.kwargs)
+    return _with_filters(path, filters)
+
+
+def _with_filters(path: str, filters: InboxFilters) -> str:
     query = filters.query()
     return f"{path}?{query}" if query else path
 
@@ -417,7 +421,7 @@ def conversation_unread(request, conversation_uuid):
         # Back to the list the agent came from: its filters are in the page's address.
         filters = InboxFilters.from_query(QueryDict(urlsplit(request.htmx.current_url or "").query))
         response = HttpResponse(status=204)
-        response["HX-Redirect"] = f"{reverse('console:inbox')}?{filters.query()}"
+        response["HX-Redirect"] = _with_filters(reverse("console:inbox"), filters)
         return response
     return redirect("console:inbox")
 
