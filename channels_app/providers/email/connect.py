@@ -31,11 +31,10 @@ from core import http
 class MailboxError(Exception):
     """A mailbox could not be reached or refused us; `message` is for people."""
 
-    def __init__(self, message: str, *, reconnect: bool = False, auth: bool = False):
+    def __init__(self, message: str, *, reconnect: bool = False):
         super().__init__(message)
         self.message = message
         self.reconnect = reconnect
-        self.auth = auth
 
 
 # Returns the access token for the channel; `force` skips the cached one (services).
@@ -95,12 +94,10 @@ def _auth_failed(cfg: MailboxConfig, detail: str) -> MailboxError:
         return MailboxError(
             _("The mail server refused the signed-in account (%(detail)s); sign in again.") % {"detail": detail},
             reconnect=True,
-            auth=True,
         )
     return MailboxError(
         _("The mail server refused the user name or password (%(detail)s).") % {"detail": detail},
         reconnect=True,
-        auth=True,
     )
 
 
@@ -184,7 +181,7 @@ def _pop3_open(server: Server) -> poplib.POP3:
                 raise _no_starttls(server)
             client.stls(_context())
     except BaseException:
-        _close_pop3(client, quit=False)
+        _close_pop3(client)
         raise
     return client
 
@@ -221,7 +218,7 @@ def pop3(cfg: MailboxConfig, *, password: str, token: TokenSource | None, channe
                     _pop3_login(client, cfg, password, token, force=attempt == 2)
                     break
                 except poplib.error_proto as exc:
-                    _close_pop3(client, quit=False)
+                    _close_pop3(client)
                     client = None
                     if token is None or attempt == 2:
                         raise _auth_failed(cfg, _text(exc)) from exc
@@ -232,10 +229,10 @@ def pop3(cfg: MailboxConfig, *, password: str, token: TokenSource | None, channe
             raise describe(exc, cfg.inbound) from exc
         finally:
             if client is not None:
-                _close_pop3(client, quit=False)
+                _close_pop3(client)
 
 
-def _close_pop3(client: poplib.POP3, *, quit: bool) -> None:
+def _close_pop3(client: poplib.POP3) -> None:
     try:
         client.close()
     except Exception:  # noqa: S110 - the socket may already be gone

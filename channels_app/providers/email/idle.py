@@ -61,13 +61,7 @@ class Watcher(threading.Thread):
     def _session(self) -> None:
         channel = Channel.objects.get(pk=self.channel_id, is_active=True)
         cfg = config.of(channel)
-        with connect.imap(
-            cfg,
-            password=channel.credentials.get("password", ""),
-            token=services.token_source(channel),
-            channel_id=channel.pk,
-            operation="imap_idle",
-        ) as client:
+        with services.inbound_session(channel, cfg, operation="imap_idle") as client:
             if not client.has_capability("IDLE"):
                 self.supported = False
                 return

@@ -355,17 +355,23 @@ def _too_large_stub(head: bytes, size: int) -> bytes:
     return headers.as_bytes().rstrip(b"\r\n") + note.encode()
 
 
-# --- IMAP -------------------------------------------------------------------------------------
-def _poll_imap(channel: Channel, cfg: config.MailboxConfig, mailbox: Mailbox) -> PollResult:
-    adapter = registry.adapter_for(channel)
-    result = PollResult()
-    with connect.imap(
+def inbound_session(channel: Channel, cfg: config.MailboxConfig, *, operation: str):
+    """A signed-in IMAP or POP3 session on the channel's mailbox (a context manager)."""
+    opener = connect.pop3 if cfg.protocol == "pop3" else connect.imap
+    return opener(
         cfg,
         password=channel.credentials.get("password", ""),
         token=token_source(channel),
         channel_id=channel.pk,
-        operation="imap_poll",
-    ) as client:
+        operation=operation,
+    )
+
+
+# --- IMAP -------------------------------------------------------------------------------------
+def _poll_imap(channel: Channel, cfg: config.MailboxConfig, mailbox: Mailbox) -> PollResult:
+    adapter = registry.adapter_for(channel)
+    result = PollResult()
+    with inbound_session(channel, cfg, operation="imap_poll") as client:
         info = client.select_folder(cfg.folder)
         uidvalidity = int(info[b"UIDVALIDITY"])
         uidnext = int(info.get(b"UIDNEXT") or 0)
@@ -456,13 +462,7 @@ def _poll_pop3(channel: Channel, cfg: config.MailboxConfig, mailbox: Mailbox) ->
 
     adapter = registry.adapter_for(channel)
     result = PollResult()
-    with connect.pop3(
-        cfg,
-        password=channel.credentials.get("password", ""),
-        token=token_source(channel),
-        channel_id=channel.pk,
-        operation="pop3_poll",
-    ) as client:
+    with inbound_session(channel, cfg, operation="pop3_poll") as client:
         listing = {}
         for line in client.uidl()[1]:
             number, _, uidl = line.decode("ascii", "replace").partition(" ")
@@ -508,14 +508,7 @@ def _poll_pop3(channel: Channel, cfg: config.MailboxConfig, mailbox: Mailbox) ->
 def mailbox_check(*, channel: Channel) -> None:
     """Sign in to the mailbox (IMAP or POP3) and the SMTP server; raises connect.MailboxError."""
     cfg = config.of(channel)
-    session = connect.pop3 if cfg.protocol == "pop3" else connect.imap
-    with session(
-        cfg,
-        password=channel.credentials.get("password", ""),
-        token=token_source(channel),
-        channel_id=channel.pk,
-        operation="check",
-    ):
+    with inbound_session(channel, cfg, operation="check"):
         pass
     try:
         client = connect.smtp_open(cfg, password=smtp_password(channel), token=token_source(channel))
